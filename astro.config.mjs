@@ -1,0 +1,27 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import mdx from '@astrojs/mdx';
+import svelte from '@astrojs/svelte';
+import { unified } from '@astrojs/markdown-remark';
+import remarkMath from 'remark-math';
+import rehypeKatex from 'rehype-katex';
+
+// Sub-path deployments (GitHub Pages: https://user.github.io/moe-lab/) set BASE_PATH=/moe-lab at build time.
+const base = process.env.BASE_PATH ?? '/';
+
+export default defineConfig({
+  srcDir: './site',
+  publicDir: './public',
+  base,
+  trailingSlash: 'ignore',
+  site: process.env.SITE_URL,
+  integrations: [mdx(), svelte()],
+  markdown: {
+    // Astro 7's default Rust Markdown engine ignores remark/rehype plugins; KaTeX needs the unified pipeline.
+    processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [[rehypeKatex, { output: 'htmlAndMathml' }]] }),
+  },
+  vite: {
+    build: { assetsInlineLimit: 0 },
+    worker: { format: 'es' },
+  },
+});
