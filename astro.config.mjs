@@ -5,6 +5,8 @@ import svelte from '@astrojs/svelte';
 import { unified } from '@astrojs/markdown-remark';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
+import { chunkMap } from './scripts/chunk-map.mjs';
+import { rehypeScrollableMath } from './scripts/rehype-scrollable-math.mjs';
 
 // Sub-path deployments (GitHub Pages: https://user.github.io/moe-lab/) set BASE_PATH=/moe-lab at build time.
 const base = process.env.BASE_PATH ?? '/';
@@ -18,10 +20,14 @@ export default defineConfig({
   integrations: [mdx(), svelte()],
   markdown: {
     // Astro 7's default Rust Markdown engine ignores remark/rehype plugins; KaTeX needs the unified pipeline.
-    processor: unified({ remarkPlugins: [remarkMath], rehypePlugins: [[rehypeKatex, { output: 'htmlAndMathml' }]] }),
+    processor: unified({
+      remarkPlugins: [remarkMath],
+      rehypePlugins: [[rehypeKatex, { output: 'htmlAndMathml' }], rehypeScrollableMath],
+    }),
   },
   vite: {
     build: { assetsInlineLimit: 0 },
+    plugins: [chunkMap()],
     worker: { format: 'es' },
   },
 });

@@ -144,16 +144,23 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * A small random MoE layer for illustration: weights uniform in ±1/√fanIn (PyTorch's nn.Linear default).
+ * A small random MoE layer for illustration: weights uniform in ±scale/√fanIn (scale 1 is nn.Linear's default).
  * Widgets make the largest layer once and take `firstExperts(params, n)`, so growing N adds experts
  * without reshuffling the ones the reader has already seen.
  */
-export function randomMoEParams(opts: { numExperts: number; dModel: number; dHidden: number; seed: number }): MoEParams {
-  const { numExperts, dModel, dHidden, seed } = opts;
+export function randomMoEParams(opts: {
+  numExperts: number;
+  dModel: number;
+  dHidden: number;
+  seed: number;
+  /** Multiplies every weight; > 1 gives a toy layer sharper routing and outputs big enough to read. */
+  scale?: number;
+}): MoEParams {
+  const { numExperts, dModel, dHidden, seed, scale = 1 } = opts;
   assertValidRouting(numExperts, 1);
   const random = seededRandom(seed);
   const matrix = (rows: number, cols: number): number[][] => {
-    const bound = 1 / Math.sqrt(cols);
+    const bound = scale / Math.sqrt(cols);
     return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (2 * random() - 1) * bound));
   };
   const routerWeight = matrix(numExperts, dModel);
