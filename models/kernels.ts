@@ -1,0 +1,287 @@
+// Kernels that replace or extend stock tfjs 4.22 ones for a sparse MoE (installed by patchKernels).
+// Measured on wasm in Node, 2 cores (see the issue 3 report for the full numbers):
+//  - UnsortedSegmentSum (the gradient of tf.gather): missing on wasm; O(segments × size) on cpu
+//    (22 s for a [2048, 64] gradient). Ours is one pass: ~0.3 ms.
+//  - GatherV2 on wasm walks strides element by element: 4 ms for 2048 rows of 64 floats; row copies ~0.5 ms.
+//  - BatchMatMul on wasm calls XNNPACK only for batch 1 without transposes and otherwise runs a naive
+//    loop ~10× slower. Ours transposes explicitly and folds the batch into rows (or loops over it).
+//  - GroupedMatMul (new): every expert's matmul in one kernel call, on views into one row-sorted tensor,
+//    so N experts cost N XNNPACK calls instead of N × (split + matmul + concat) tfjs ops.
+// Everything here uses tfjs APIs only (no Node), so the browser worker installs the same kernels.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** Name of the grouped matmul kernel (wasm only; models/grouped-matmul.ts composes it elsewhere). */
+export const GROUPED_MATMUL = 'MoeGroupedMatMul';
+
+/**
+ * The three products a grouped linear layer needs, each over row blocks xₑ of sizes `groupSizes`:
+ * 'xWt' yₑ = xₑ·Wₑᵀ (forward), 'xW' yₑ = xₑ·Wₑ (input gradient), 'dW' Wₑ' = xₑᵀ·zₑ (weight gradients).
+ */
+export type GroupedMode = 'xWt' | 'xW' | 'dW';
+
+/** The kernels `patchKernels` installs; the stock kernels they wrap must already be registered. */
+export function kernelPatches(): KernelConfig[] {
+  stockWasmMatMul = stockKernel('BatchMatMul', 'wasm');
+  stockWasmGather = stockKernel('GatherV2', 'wasm');
+  return [
+    { kernelName: 'UnsortedSegmentSum', backendName: 'cpu', kernelFunc: cpuSegmentSum as KernelFunc },
+    { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: wasmSegmentSum as KernelFunc },
+    { kernelName: 'GatherV2', backendName: 'wasm', kernelFunc: wasmGatherRows as KernelFunc },
+    { kernelName: 'BatchMatMul', backendName: 'wasm', kernelFunc: wasmMatMul as KernelFunc },
+    { kernelName: GROUPED_MATMUL, backendName: 'wasm', kernelFunc: wasmGroupedMatMul as KernelFunc },
+  ];
+}
+
+function stockKernel(kernelName: string, backendName: string): KernelFunc {
+  const config = tf.getKernel(kernelName, backendName);
+  if (config === undefined) throw new Error(`The ${backendName} backend registered no ${kernelName} kernel to patch.`);
+  return config.kernelFunc;
+}
+
+type KernelArgs = Parameters<KernelFunc>[0];
+
+// ---------------------------------------------------------------------------------------------------------------
+// UnsortedSegmentSum: out[segmentIds[i], ...] += x[i, ...], one pass over x.
+
+interface SegmentSumArgs {
+  inputs: { x: TensorInfo; segmentIds: TensorInfo };
+  attrs: { numSegments: number };
+}
+
+function segmentSumShape(x: TensorInfo, segmentIds: TensorInfo, numSegments: number): number[] {
+  return [numSegments, ...x.shape.slice(segmentIds.shape.length)];
+}
+
+/** Sums rows of x into a zeroed `out`; ids outside [0, numSegments) are dropped, as in TensorFlow. */
+function segmentSumInto(out: Float32Array | Int32Array, x: ArrayLike<number>, ids: ArrayLike<number>): void {
+  out.fill(0);
+  const rows = ids.length;
+  const inner = rows === 0 ? 0 : x.length / rows;
+  const numSegments = out.length / Math.max(inner, 1);
+  for (let i = 0; i < rows; i++) {
+    const s = ids[i]!;
+    if (!(s >= 0 && s < numSegments)) continue;
+    const src = i * inner;
+    const dst = s * inner;
+    for (let j = 0; j < inner; j++) out[dst + j]! += x[src + j]!;
+  }
+}
+
+function cpuSegmentSum(args: SegmentSumArgs & { backend: MathBackendCPU }): TensorInfo {
+  const { x, segmentIds } = args.inputs;
+  const backend = args.backend;
+  const shape = segmentSumShape(x, segmentIds, args.attrs.numSegments);
+  const size = tf.util.sizeFromShape(shape);
+  const out = x.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  const xs = backend.data.get(x.dataId)!.values as ArrayLike<number>;
+  const ids = backend.data.get(segmentIds.dataId)!.values as ArrayLike<number>;
+  segmentSumInto(out, xs, ids);
+  return backend.makeTensorInfo(shape, x.dtype, out);
+}
+
+function wasmSegmentSum(args: SegmentSumArgs & { backend: BackendWasm }): TensorInfo {
+  const { x, segmentIds } = args.inputs;
+  const backend = args.backend;
+  const out = backend.makeOutput(segmentSumShape(x, segmentIds, args.attrs.numSegments), x.dtype);
+  // Views are taken after makeOutput: an allocation may grow the wasm heap and detach older views.
+  const outView = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  segmentSumInto(outView, backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(segmentIds));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// wasm GatherV2 along axis 0: out[i, ...] = x[indices[i], ...] as whole-row copies; other cases go to stock.
+
+interface GatherArgs {
+  inputs: { x: TensorInfo; indices: TensorInfo };
+  backend: BackendWasm;
+  attrs: { axis: number; batchDims: number };
+}
+
+let stockWasmGather: KernelFunc | undefined;
+
+function wasmGatherRows(args: GatherArgs): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, indices } = inputs;
+  const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+  if (axis !== 0 || attrs.batchDims !== 0 || x.dtype === 'string' || x.dtype === 'complex64') {
+    return stockWasmGather!(args as unknown as KernelArgs) as TensorInfo;
+  }
+  const rows = x.shape[0]!;
+  for (const r of backend.typedArrayFromHeap(indices)) {
+    if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
+  }
+  const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+  const src = backend.typedArrayFromHeap(x);
+  const idx = backend.typedArrayFromHeap(indices);
+  const dst = backend.typedArrayFromHeap(out);
+  const inner = tf.util.sizeFromShape(x.shape.slice(1));
+  for (let i = 0; i < idx.length; i++) {
+    const from = idx[i]! * inner;
+    const to = i * inner;
+    for (let j = 0; j < inner; j++) dst[to + j] = src[from + j]!;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// wasm matmuls through XNNPACK. The wasm module's C function 'BatchMatMul' takes tensor ids and rank-3
+// shapes; it uses XNNPACK only for [1, m, k] × [1, k, n] and caches XNNPACK's packed weights per id of b.
+
+type XnnMatMul = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: number,
+  transposeB: number,
+  outId: number,
+) => void;
+
+const xnnMatMuls = new WeakMap<BackendWasm, XnnMatMul>();
+
+/** out[m, n] = a[m, k] · b[k, n] for tensors (or views) already registered with the wasm module. */
+function xnnMatMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, out: TensorInfo, m: number, k: number, n: number): void {
+  let fn = xnnMatMuls.get(backend);
+  if (fn === undefined) {
+    // cwrap is Emscripten's; the wasm module's published type omits it.
+    const module = backend.wasm as unknown as { cwrap: (name: string, ret: null, args: string[]) => XnnMatMul };
+    fn = module.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+    xnnMatMuls.set(backend, fn);
+  }
+  const shape = (rows: number, cols: number): Uint8Array => new Uint8Array(new Int32Array([1, rows, cols]).buffer);
+  fn(wasmId(backend, a), shape(m, k), 3, wasmId(backend, b), shape(k, n), 3, 0, 0, wasmId(backend, out));
+}
+
+function wasmId(backend: BackendWasm, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.id;
+}
+
+/** A [rows, cols] float32 tensor over `rows × cols` floats of `t`, starting at row `row` (no copy). */
+function heapView(backend: BackendWasm, t: TensorInfo, row: number, rows: number, cols: number): TensorInfo {
+  const offset = backend.dataIdMap.get(t.dataId)!.memoryOffset + row * cols * 4;
+  return backend.makeOutput([rows, cols], 'float32', offset);
+}
+
+/** Forgets a heapView without freeing memory it does not own (this also drops XNNPACK's cache for it). */
+function dropHeapView(backend: BackendWasm, view: TensorInfo): void {
+  backend.wasm.tfjs.disposeData(wasmId(backend, view));
+  backend.dataIdMap.delete(view.dataId);
+}
+
+/** Swaps the last two axes with the stock wasm Transpose kernel; the caller disposes the result. */
+function swapLastAxes(backend: BackendWasm, x: TensorInfo): TensorInfo {
+  const rank = x.shape.length;
+  const perm = [...Array(rank).keys()];
+  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  return stockKernel('Transpose', 'wasm')({ inputs: { x }, backend, attrs: { perm } }) as TensorInfo;
+}
+
+interface MatMulArgs {
+  inputs: { a: TensorInfo; b: TensorInfo };
+  backend: BackendWasm;
+  attrs: { transposeA: boolean; transposeB: boolean };
+}
+
+let stockWasmMatMul: KernelFunc | undefined;
+
+function wasmMatMul(args: MatMulArgs): TensorInfo {
+  const { backend, attrs } = args;
+  let { a, b } = args.inputs;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = tf.util.sizeFromShape(outerA);
+  const batchB = tf.util.sizeFromShape(outerB);
+  const sameOuter = outerA.length === outerB.length && outerA.every((s, i) => s === outerB[i]);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !(batchB === 1 || sameOuter)) {
+    return stockWasmMatMul!(args as unknown as KernelArgs) as TensorInfo;
+  }
+  const temps: TensorInfo[] = [];
+  try {
+    if (attrs.transposeA) temps.push((a = swapLastAxes(backend, a)));
+    if (attrs.transposeB) temps.push((b = swapLastAxes(backend, b)));
+    const [m, k] = a.shape.slice(-2) as [number, number];
+    const [kb, n] = b.shape.slice(-2) as [number, number];
+    if (k !== kb) throw new Error(`matMul inner sizes differ: [.., ${m}, ${k}] × [.., ${kb}, ${n}].`);
+    const out = backend.makeOutput([...tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB), m, n], 'float32');
+    if (batchB === 1) {
+      // One right-hand matrix for every batch: fold the batch into rows, a single XNNPACK call.
+      xnnMatMul(backend, a, b, out, batchA * m, k, n);
+      return out;
+    }
+    // A matrix per batch: one XNNPACK call per batch, on views into the operands.
+    for (let i = 0; i < batchA; i++) {
+      const views = [heapView(backend, a, i * m, m, k), heapView(backend, b, i * k, k, n), heapView(backend, out, i * m, m, n)];
+      xnnMatMul(backend, views[0]!, views[1]!, views[2]!, m, k, n);
+      for (const v of views) dropHeapView(backend, v);
+    }
+    return out;
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// GroupedMatMul on wasm. Inputs: `x` [rows, ·] sorted by group, `y` (mode 'dW' only) [rows, ·], and one
+// weight per group `w0` … `w{G-1}` [out, in] ('xWt', 'xW'; nn.Linear layout). Empty groups are skipped.
+
+interface GroupedArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+  attrs: { groupSizes: number[]; mode: GroupedMode };
+}
+
+function wasmGroupedMatMul(args: GroupedArgs): TensorInfo | TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { groupSizes, mode } = attrs;
+  const x = inputs.x!;
+  const cols = x.shape[1]!;
+  if (mode === 'dW') {
+    // Wₑ' = xₑᵀ·yₑ: [cols, outCols] per group, zeros for a group with no rows.
+    const y = inputs.y!;
+    const outCols = y.shape[1]!;
+    let row = 0;
+    return groupSizes.map((rows) => {
+      const out = backend.makeOutput([cols, outCols], 'float32');
+      if (rows === 0) {
+        backend.typedArrayFromHeap(out).fill(0);
+        return out;
+      }
+      const xv = heapView(backend, x, row, rows, cols);
+      const yv = heapView(backend, y, row, rows, outCols);
+      const xT = swapLastAxes(backend, xv); // [cols, rows]
+      xnnMatMul(backend, xT, yv, out, cols, rows, outCols);
+      backend.disposeData(xT.dataId);
+      dropHeapView(backend, xv);
+      dropHeapView(backend, yv);
+      row += rows;
+      return out;
+    });
+  }
+  // 'xWt': yₑ = xₑ·Wₑᵀ with Wₑ [outCols, cols]; 'xW': yₑ = xₑ·Wₑ with Wₑ [cols, outCols].
+  const w0 = inputs.w0!;
+  const outCols = mode === 'xWt' ? w0.shape[0]! : w0.shape[1]!;
+  const out = backend.makeOutput([x.shape[0]!, outCols], 'float32');
+  let row = 0;
+  groupSizes.forEach((rows, g) => {
+    if (rows === 0) return;
+    const w = inputs[`w${g}`]!;
+    // XNNPACK caches packed weights per tensor id: 'xW' reuses the weight itself (a stable id across
+    // calls), 'xWt' needs a fresh transposed copy and repacks every call.
+    const b = mode === 'xWt' ? swapLastAxes(backend, w) : w;
+    const xv = heapView(backend, x, row, rows, cols);
+    const ov = heapView(backend, out, row, rows, outCols);
+    xnnMatMul(backend, xv, b, ov, rows, cols, outCols);
+    if (b !== w) backend.disposeData(b.dataId);
+    dropHeapView(backend, xv);
+    dropHeapView(backend, ov);
+    row += rows;
+  });
+  return out;
+}
