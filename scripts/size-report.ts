@@ -29,10 +29,11 @@ function htmlFiles(dir: string): string[] {
   });
 }
 
-/** A URL in the built HTML (with the base path) → the file in dist/. */
-function fileFor(url: string, base: string): string {
-  const path = url.startsWith(base) ? url.slice(base.length) : url.replace(/^\//, '');
-  return join(DIST, path);
+/** A URL in the built HTML → the file in dist/, whatever base path the site was built for. */
+function fileFor(url: string): string {
+  const assets = url.indexOf('/_astro/');
+  if (assets === -1) throw new Error(`Unexpected asset URL ${url}: built assets live under _astro/.`);
+  return join(DIST, url.slice(assets + 1));
 }
 
 function attr(tag: string, name: string): string | undefined {
@@ -44,7 +45,6 @@ if (!existsSync(DIST)) {
   process.exit(1);
 }
 const pages = htmlFiles(DIST).sort();
-const base = (process.env.BASE_PATH ?? '/').replace(/\/?$/, '/');
 const firstLoadFiles = new Set<string>();
 const rows: { page: string; js: Size; css: Size }[] = [];
 
@@ -56,7 +56,7 @@ for (const page of pages) {
     const [, attrs = '', body = ''] = match;
     const src = attr(attrs, 'src');
     if (src) {
-      const file = fileFor(src, base);
+      const file = fileFor(src);
       firstLoadFiles.add(file);
       js = add(js, sizeOf(readFileSync(file)));
     } else if (!/type="application\/(ld\+)?json"/.test(attrs)) {
@@ -68,7 +68,7 @@ for (const page of pages) {
     const href = attr(tag, 'href');
     const rel = attr(tag, 'rel');
     if (!href || (rel !== 'stylesheet' && rel !== 'modulepreload')) continue;
-    const file = fileFor(href, base);
+    const file = fileFor(href);
     firstLoadFiles.add(file);
     const size = sizeOf(readFileSync(file));
     if (rel === 'stylesheet') css = add(css, size);
