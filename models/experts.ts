@@ -28,10 +28,22 @@ export function swiGLU(x: tf.Tensor2D, w: ExpertWeights): tf.Tensor2D {
  * @returns [rows, dModel]
  */
 export function groupedSwiGLU(rows: tf.Tensor2D, experts: ExpertWeights[], groupSizes: number[]): tf.Tensor2D {
-  const gate = groupedMatMul(rows, experts.map((w) => w.w1), groupSizes); // [rows, dHidden]
-  const up = groupedMatMul(rows, experts.map((w) => w.w3), groupSizes); // [rows, dHidden]
+  const gate = groupedMatMul(
+    rows,
+    experts.map((w) => w.w1),
+    groupSizes,
+  ); // [rows, dHidden]
+  const up = groupedMatMul(
+    rows,
+    experts.map((w) => w.w3),
+    groupSizes,
+  ); // [rows, dHidden]
   const hidden = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D; // silu(gate) ⊙ up
-  return groupedMatMul(hidden, experts.map((w) => w.w2), groupSizes); // [rows, dModel]
+  return groupedMatMul(
+    hidden,
+    experts.map((w) => w.w2),
+    groupSizes,
+  ); // [rows, dModel]
 }
 
 /**
@@ -51,4 +63,3 @@ export function linearWeight(out: number, inp: number, seed: number): tf.Variabl
   const bound = 1 / Math.sqrt(inp);
   return tf.tidy(() => tf.variable(tf.randomUniform([out, inp], -bound, bound, 'float32', seed)));
 }
-

@@ -5,6 +5,9 @@
 //  - GatherV2 on wasm walks strides element by element: 4 ms for 2048 rows of 64 floats; row copies ~0.5 ms.
 //  - BatchMatMul on wasm calls XNNPACK only for batch 1 without transposes and otherwise runs a naive
 //    loop ~10× slower. Ours transposes explicitly and folds the batch into rows (or loops over it).
+//  - Identity and same-dtype Cast on wasm copy the whole buffer. The engine clones every tensor it saves
+//    for the backward pass, so each taped op copied its inputs. Ours share the buffer (refcounted), as
+//    the cpu backend and wasm's own Reshape already do; tfjs tensors are immutable, so sharing is safe.
 //  - GroupedMatMul (new): every expert's matmul in one kernel call, on views into one row-sorted tensor,
 //    so N experts cost N XNNPACK calls instead of N × (split + matmul + concat) tfjs ops.
 // Everything here uses tfjs APIs only (no Node), so the browser worker installs the same kernels.
@@ -27,7 +30,12 @@ export type GroupedMode = 'xWt' | 'xW' | 'dW';
 export function kernelPatches(): KernelConfig[] {
   stockWasmMatMul = stockKernel('BatchMatMul', 'wasm');
   stockWasmGather = stockKernel('GatherV2', 'wasm');
+  stockWasmCast = stockKernel('Cast', 'wasm');
+  const transpose = stockKernel('Transpose', 'wasm');
+  stockWasmTranspose = (backend, x, perm) => transpose({ inputs: { x }, backend, attrs: { perm } }) as TensorInfo;
   return [
+    { kernelName: 'Identity', backendName: 'wasm', kernelFunc: wasmShare as KernelFunc },
+    { kernelName: 'Cast', backendName: 'wasm', kernelFunc: wasmCast as KernelFunc },
     { kernelName: 'UnsortedSegmentSum', backendName: 'cpu', kernelFunc: cpuSegmentSum as KernelFunc },
     { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: wasmSegmentSum as KernelFunc },
     { kernelName: 'GatherV2', backendName: 'wasm', kernelFunc: wasmGatherRows as KernelFunc },
@@ -36,13 +44,46 @@ export function kernelPatches(): KernelConfig[] {
   ];
 }
 
+/**
+ * The registered kernel, to call from ours. Once we replace a kernel the engine no longer runs its
+ * setupFunc (wasm kernels bind their C function there), so it is run here, once per backend instance.
+ */
 function stockKernel(kernelName: string, backendName: string): KernelFunc {
   const config = tf.getKernel(kernelName, backendName);
   if (config === undefined) throw new Error(`The ${backendName} backend registered no ${kernelName} kernel to patch.`);
-  return config.kernelFunc;
+  const setUp = new WeakSet<object>();
+  return (args) => {
+    if (config.setupFunc !== undefined && !setUp.has(args.backend)) {
+      config.setupFunc(args.backend);
+      setUp.add(args.backend);
+    }
+    return config.kernelFunc(args);
+  };
 }
 
 type KernelArgs = Parameters<KernelFunc>[0];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Identity / Cast to the same dtype on wasm: a new reference to the same buffer instead of a copy.
+
+interface ShareArgs {
+  inputs: { x: TensorInfo };
+  backend: BackendWasm;
+  attrs?: { dtype?: string };
+}
+
+let stockWasmCast: KernelFunc | undefined;
+
+function wasmShare(args: ShareArgs): TensorInfo {
+  const { x } = args.inputs;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+function wasmCast(args: ShareArgs): TensorInfo {
+  if (args.attrs?.dtype === args.inputs.x.dtype) return wasmShare(args);
+  return stockWasmCast!(args as unknown as KernelArgs) as TensorInfo;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // UnsortedSegmentSum: out[segmentIds[i], ...] += x[i, ...], one pass over x.
@@ -147,12 +188,30 @@ type XnnMatMul = (
 const xnnMatMuls = new WeakMap<BackendWasm, XnnMatMul>();
 
 /** out[m, n] = a[m, k] · b[k, n] for tensors (or views) already registered with the wasm module. */
-function xnnMatMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, out: TensorInfo, m: number, k: number, n: number): void {
+function xnnMatMul(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  out: TensorInfo,
+  m: number,
+  k: number,
+  n: number,
+): void {
   let fn = xnnMatMuls.get(backend);
   if (fn === undefined) {
     // cwrap is Emscripten's; the wasm module's published type omits it.
     const module = backend.wasm as unknown as { cwrap: (name: string, ret: null, args: string[]) => XnnMatMul };
-    fn = module.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+    fn = module.cwrap('BatchMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ]);
     xnnMatMuls.set(backend, fn);
   }
   const shape = (rows: number, cols: number): Uint8Array => new Uint8Array(new Int32Array([1, rows, cols]).buffer);
@@ -175,12 +234,14 @@ function dropHeapView(backend: BackendWasm, view: TensorInfo): void {
   backend.dataIdMap.delete(view.dataId);
 }
 
+let stockWasmTranspose: ((backend: BackendWasm, x: TensorInfo, perm: number[]) => TensorInfo) | undefined;
+
 /** Swaps the last two axes with the stock wasm Transpose kernel; the caller disposes the result. */
 function swapLastAxes(backend: BackendWasm, x: TensorInfo): TensorInfo {
   const rank = x.shape.length;
   const perm = [...Array(rank).keys()];
   [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
-  return stockKernel('Transpose', 'wasm')({ inputs: { x }, backend, attrs: { perm } }) as TensorInfo;
+  return stockWasmTranspose!(backend, x, perm);
 }
 
 interface MatMulArgs {
@@ -217,7 +278,11 @@ function wasmMatMul(args: MatMulArgs): TensorInfo {
     }
     // A matrix per batch: one XNNPACK call per batch, on views into the operands.
     for (let i = 0; i < batchA; i++) {
-      const views = [heapView(backend, a, i * m, m, k), heapView(backend, b, i * k, k, n), heapView(backend, out, i * m, m, n)];
+      const views = [
+        heapView(backend, a, i * m, m, k),
+        heapView(backend, b, i * k, k, n),
+        heapView(backend, out, i * m, m, n),
+      ];
       xnnMatMul(backend, views[0]!, views[1]!, views[2]!, m, k, n);
       for (const v of views) dropHeapView(backend, v);
     }

@@ -32,9 +32,15 @@ export function routerZLoss(logits: tf.Tensor2D, beta = 1): tf.Scalar {
  * @param expertTokens rows each expert received this step [numExperts]
  * @param rate γ, the bias update speed (DeepSeek-V3 used 0.001)
  */
-export function updateSelectionBias(bias: ArrayLike<number>, expertTokens: ArrayLike<number>, rate: number): Float32Array {
+export function updateSelectionBias(
+  bias: ArrayLike<number>,
+  expertTokens: ArrayLike<number>,
+  rate: number,
+): Float32Array {
   if (bias.length !== expertTokens.length) {
-    throw new Error(`The bias has ${bias.length} entries but the load has ${expertTokens.length}; give one per expert.`);
+    throw new Error(
+      `The bias has ${bias.length} entries but the load has ${expertTokens.length}; give one per expert.`,
+    );
   }
   let total = 0;
   for (let e = 0; e < expertTokens.length; e++) total += expertTokens[e] ?? 0;

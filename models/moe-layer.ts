@@ -58,6 +58,12 @@ export interface MoeForwardOptions {
   seed?: number;
   /** Read back routing statistics (costs one download of the gate weights). */
   stats?: boolean;
+  /**
+   * Reject NaN/Infinity in the input before any op runs (default true). It costs one readback of x;
+   * it is done first because tfjs strands the tensors it saved for gradients if a forward pass throws
+   * half way under `tf.grad`/`variableGrads`.
+   */
+  checkFinite?: boolean;
   /** 'sparse' (default), or the all-experts 'dense-masked-baseline' kept only for benchmarks and tests. */
   dispatch?: 'sparse' | 'dense-masked-baseline';
 }
@@ -95,14 +101,20 @@ export interface MoeOutput {
 /** Checks a config and fills in defaults; throws a sentence that says what to change. */
 export function resolveMoeConfig(config: MoeConfig): Required<MoeConfig> {
   const { dModel, dHidden, numExperts, topK } = config;
-  for (const [name, v] of [['dModel', dModel], ['dHidden', dHidden]] as const) {
+  for (const [name, v] of [
+    ['dModel', dModel],
+    ['dHidden', dHidden],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer; got ${v}.`);
   }
   checkK(topK, numExperts);
   const gate = config.gate ?? 'topk';
-  if (gate === 'switch' && topK !== 1) throw new Error(`The 'switch' gate routes to one expert, so K must be 1; got ${topK}.`);
+  if (gate === 'switch' && topK !== 1)
+    throw new Error(`The 'switch' gate routes to one expert, so K must be 1; got ${topK}.`);
   if (gate === 'softmax' && topK !== numExperts) {
-    throw new Error(`The dense 'softmax' gate uses every expert, so K must equal the number of experts (${numExperts}); got ${topK}.`);
+    throw new Error(
+      `The dense 'softmax' gate uses every expert, so K must equal the number of experts (${numExperts}); got ${topK}.`,
+    );
   }
   const capacityFactor = config.capacityFactor ?? null;
   if (capacityFactor !== null && !(capacityFactor > 0)) {
@@ -113,7 +125,17 @@ export function resolveMoeConfig(config: MoeConfig): Required<MoeConfig> {
   if (!(auxLossCoef >= 0) || !(zLossCoef >= 0)) {
     throw new Error(`Loss coefficients must be 0 or more; got auxLossCoef ${auxLossCoef}, zLossCoef ${zLossCoef}.`);
   }
-  return { dModel, dHidden, numExperts, topK, gate, normTopK: config.normTopK ?? true, capacityFactor, auxLossCoef, zLossCoef };
+  return {
+    dModel,
+    dHidden,
+    numExperts,
+    topK,
+    gate,
+    normTopK: config.normTopK ?? true,
+    capacityFactor,
+    auxLossCoef,
+    zLossCoef,
+  };
 }
 
 /** Fresh trainable weights for `config` (PyTorch nn.Linear initialisation), reproducible from `seed`. */
@@ -132,21 +154,31 @@ export function initMoeParams(config: MoeConfig, seed = 0): MoeParams {
  * Synchronous (it reads the routing decisions back), so it works inside `tf.variableGrads` and optimisers.
  * @param x [..., dModel]; any leading axes are flattened into tokens.
  */
-export function moeLayer(x: tf.Tensor, params: MoeParams, config: MoeConfig, options: MoeForwardOptions = {}): MoeOutput {
+export function moeLayer(
+  x: tf.Tensor,
+  params: MoeParams,
+  config: MoeConfig,
+  options: MoeForwardOptions = {},
+): MoeOutput {
   const c = resolveMoeConfig(config);
   checkParams(params, c);
   if (x.shape.length < 2 || x.shape[x.shape.length - 1] !== c.dModel) {
     throw new Error(`The input must have shape [..., ${c.dModel}] (tokens × dModel); got [${x.shape.join(', ')}].`);
   }
   const numTokens = x.size / c.dModel;
+  if (options.checkFinite !== false) assertFinite(x, c.dModel);
   // JavaScript results leave the tidy through this object: returning typed arrays from tf.tidy makes it
   // walk every element looking for tensors.
-  const side: { expertTokens: Int32Array; stats: RoutingStats | null } = { expertTokens: new Int32Array(0), stats: null };
+  const side: { expertTokens: Int32Array; stats: RoutingStats | null } = {
+    expertTokens: new Int32Array(0),
+    stats: null,
+  };
   const tensors = tf.tidy(() => {
     const x2 = tf.reshape(x, [numTokens, c.dModel]) as tf.Tensor2D;
     const logits = gateLogits(x2, params.wGate); // [tokens, numExperts]
     const routing = route(x2, logits, params, c, options);
-    const capacity = c.capacityFactor === null ? null : expertCapacity(c.capacityFactor, numTokens, c.topK, c.numExperts);
+    const capacity =
+      c.capacityFactor === null ? null : expertCapacity(c.capacityFactor, numTokens, c.topK, c.numExperts);
     const plan = planDispatch(routing.expertIndex, c.numExperts, c.topK, capacity);
     side.expertTokens = plan.expertTokens;
     const combine = options.dispatch === 'dense-masked-baseline' ? denseMaskedMoeBaseline : sparseMoe;
@@ -157,7 +189,13 @@ export function moeLayer(x: tf.Tensor, params: MoeParams, config: MoeConfig, opt
   return { output: tensors.output, auxLoss: tensors.auxLoss ?? null, ...side };
 }
 
-function route(x: tf.Tensor2D, logits: tf.Tensor2D, params: MoeParams, c: Required<MoeConfig>, options: MoeForwardOptions): Routing {
+function route(
+  x: tf.Tensor2D,
+  logits: tf.Tensor2D,
+  params: MoeParams,
+  c: Required<MoeConfig>,
+  options: MoeForwardOptions,
+): Routing {
   const selectionBias = params.selectionBias;
   switch (c.gate) {
     case 'softmax':
@@ -167,7 +205,10 @@ function route(x: tf.Tensor2D, logits: tf.Tensor2D, params: MoeParams, c: Requir
     case 'noisy-topk': {
       if (options.training !== true) return topKGate(logits, c.topK, { normTopK: c.normTopK, selectionBias });
       const noise = tf.randomNormal(logits.shape, 0, 1, 'float32', options.seed) as tf.Tensor2D;
-      return noisyTopKGate(logits, c.topK, gateLogits(x, params.wNoise!), noise, { normTopK: c.normTopK, selectionBias });
+      return noisyTopKGate(logits, c.topK, gateLogits(x, params.wNoise!), noise, {
+        normTopK: c.normTopK,
+        selectionBias,
+      });
     }
     case 'topk':
       return topKGate(logits, c.topK, { normTopK: c.normTopK, selectionBias });
@@ -185,7 +226,8 @@ function auxLoss(logits: tf.Tensor2D, routing: Routing, c: Required<MoeConfig>):
 function routingStats(routing: Routing, plan: DispatchPlan, c: Required<MoeConfig>): RoutingStats {
   const { numTokens, numExperts, k } = plan;
   const expertMeanProb = new Float32Array(numExperts);
-  for (let i = 0; i < routing.probsData.length; i++) expertMeanProb[i % numExperts]! += routing.probsData[i]! / numTokens;
+  for (let i = 0; i < routing.probsData.length; i++)
+    expertMeanProb[i % numExperts]! += routing.probsData[i]! / numTokens;
   const rows = plan.slots.length;
   return {
     expertIndex: routing.expertIndex,
@@ -194,14 +236,28 @@ function routingStats(routing: Routing, plan: DispatchPlan, c: Required<MoeConfi
     expertMeanProb,
     dropped: Array.from(plan.droppedSlots, (s): [number, number] => [Math.floor(s / k), s % k]),
     capacity: plan.capacity,
-    flops: { active: moeForwardFlops(c, numTokens, rows), dense: moeForwardFlops(c, numTokens, numTokens * numExperts) },
+    flops: {
+      active: moeForwardFlops(c, numTokens, rows),
+      dense: moeForwardFlops(c, numTokens, numTokens * numExperts),
+    },
     params: moeParams(c),
   };
 }
 
+function assertFinite(x: tf.Tensor, dModel: number): void {
+  const data = x.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      const where = `token ${Math.floor(i / dModel)}, feature ${i % dModel}`;
+      throw new Error(`The input holds a non-finite value (${data[i]}) at ${where}; MoE layers need finite inputs.`);
+    }
+  }
+}
+
 function checkParams(params: MoeParams, c: Required<MoeConfig>): void {
   const expectShape = (name: string, t: tf.Tensor | undefined, shape: number[]): void => {
-    if (t === undefined) throw new Error(`${name} is missing; the '${c.gate}' gate needs it with shape [${shape.join(', ')}].`);
+    if (t === undefined)
+      throw new Error(`${name} is missing; the '${c.gate}' gate needs it with shape [${shape.join(', ')}].`);
     if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
       throw new Error(`${name} must have shape [${shape.join(', ')}] for this config; got [${t.shape.join(', ')}].`);
     }
