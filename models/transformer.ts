@@ -1,0 +1,267 @@
+// The Mixtral transformer (Jiang et al. 2024, §2), Hugging Face `MixtralForCausalLM` layer for layer:
+//   x = embed(ids)
+//   for each layer:  x = x + attention(rmsNorm(x))       attention is shared by every token
+//                    x = x + sparseMoE(rmsNorm(x))       the MoE block replaces the feed-forward block
+//   logits = rmsNorm(x) · lm_headᵀ
+// Weights live in one map keyed by the Hugging Face parameter names, so a checkpoint maps 1:1.
+import * as tf from '@tensorflow/tfjs-core';
+import { selfAttention, type AttentionWeights, type LayerCache } from './attention.ts';
+import { headDim, mixtralTensorSpecs, shapeSize, type MixtralConfig } from './config.ts';
+import { moeLayer, type MoeConfig, type MoeParams } from './moe-layer.ts';
+import { rmsNorm } from './rmsnorm.ts';
+
+export interface MixtralModel {
+  readonly config: MixtralConfig;
+  /** Hugging Face parameter name → weight, e.g. `model.layers.0.block_sparse_moe.experts.3.w1.weight`. */
+  readonly weights: Map<string, tf.Variable>;
+}
+
+/** A tensor as stored in a checkpoint: row-major float32 data and its shape. */
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Keys and values of every layer for the positions generated so far; grown by `mixtralForward`. */
+export interface KVCache {
+  layers: (LayerCache | null)[];
+  /** Positions already in the cache. */
+  length: number;
+}
+
+export interface ForwardOptions {
+  /** Training mode (noise for noisy gates). */
+  training?: boolean;
+  /** Read back per-layer routing (costs a download of the gate outputs). */
+  stats?: boolean;
+  /** Inference-time K: route each token to this many experts instead of `num_experts_per_tok`. */
+  topK?: number;
+  /** Continue from these cached positions and extend the cache in place. */
+  cache?: KVCache;
+}
+
+/** One layer's routing decisions, per token (tokens are batch-major: token t = b·seq + s). */
+export interface LayerRouting {
+  /** Chosen experts, best first: [tokens, k]. */
+  expertIndex: Int32Array;
+  /** Their gate weights: [tokens, k]. */
+  gateWeights: Float32Array;
+  /** Tokens each expert computed: [numExperts]. */
+  expertTokens: Int32Array;
+  /** Mean router probability per expert: [numExperts]. */
+  expertMeanProb: Float32Array;
+}
+
+export interface ForwardResult {
+  logits: tf.Tensor3D; // [batch, seq, vocab]
+  /** Σ over layers of α·L_balance + β·L_z; null when both coefficients are 0 (or at inference). */
+  auxLoss: tf.Scalar | null;
+  /** Per layer: tokens each expert computed in this call. */
+  expertTokens: Int32Array[];
+  /** Per layer, when `stats` is set. */
+  routing: LayerRouting[] | null;
+}
+
+/**
+ * Mixtral renormalises the top-K weights. `norm_topk_prob: false` (Qwen-MoE's field name, which MoE Lab
+ * also reads for Mixtral configs) keeps the raw softmax probability instead, which is the Switch
+ * Transformer's top-1 router: renormalising one weight would always give 1 and no gradient to the router.
+ */
+export type MixtralConfigWithRouting = MixtralConfig & { norm_topk_prob?: boolean };
+
+/** The MoE block's settings for this model, optionally with an inference-time K. */
+export function moeConfigOf(config: MixtralConfigWithRouting, topK = config.num_experts_per_tok): MoeConfig {
+  return {
+    dModel: config.hidden_size,
+    dHidden: config.intermediate_size,
+    numExperts: config.num_local_experts,
+    topK,
+    gate: 'topk',
+    normTopK: config.norm_topk_prob ?? true,
+    auxLossCoef: config.router_aux_loss_coef,
+    zLossCoef: config.router_z_loss_coef ?? 0,
+  };
+}
+
+/**
+ * Fresh weights as transformers initialises them (`_init_weights`): every linear and the embedding
+ * N(0, initializer_range²), norms 1. Tensor i of `mixtralTensorSpecs` draws from seed + i.
+ */
+export function initMixtral(config: MixtralConfig, seed: number): MixtralModel {
+  const weights = new Map<string, tf.Variable>();
+  mixtralTensorSpecs(config).forEach(({ name, shape }, i) => {
+    const init = name.endsWith('norm.weight')
+      ? tf.ones(shape)
+      : tf.randomNormal(shape, 0, config.initializer_range, 'float32', seed + i);
+    // Unnamed: tfjs variable names are global, and two models (or two tests) may hold the same parameter.
+    weights.set(name, tf.variable(init, true));
+    init.dispose();
+  });
+  return { config, weights };
+}
+
+/** A model from checkpoint tensors; throws naming the first missing or misshapen tensor. */
+export function mixtralFromTensors(config: MixtralConfig, tensors: ReadonlyMap<string, HostTensor>): MixtralModel {
+  const weights = new Map<string, tf.Variable>();
+  try {
+    for (const { name, shape } of mixtralTensorSpecs(config)) {
+      const tensor = tensors.get(name);
+      if (!tensor) throw new Error(`The weights are missing ${name} (expected shape [${shape.join(', ')}]).`);
+      if (tensor.shape.join() !== shape.join() || tensor.data.length !== shapeSize(shape)) {
+        throw new Error(`${name} has shape [${tensor.shape.join(', ')}]; this config needs [${shape.join(', ')}].`);
+      }
+      weights.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(tensor.data, shape), true)),
+      );
+    }
+  } catch (error) {
+    weights.forEach((w) => w.dispose());
+    throw error;
+  }
+  return { config, weights };
+}
+
+/** The weights as host tensors, in `mixtralTensorSpecs` order (for saving a checkpoint). */
+export function mixtralToTensors(model: MixtralModel): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const { name, shape } of mixtralTensorSpecs(model.config)) {
+    out.set(name, { shape, data: weight(model, name).dataSync() as Float32Array });
+  }
+  return out;
+}
+
+export function disposeModel(model: MixtralModel): void {
+  model.weights.forEach((w) => w.dispose());
+  model.weights.clear();
+}
+
+/** An empty cache for incremental decoding. */
+export function emptyCache(config: MixtralConfig): KVCache {
+  return { layers: Array.from({ length: config.num_hidden_layers }, () => null), length: 0 };
+}
+
+export function disposeCache(cache: KVCache): void {
+  for (const layer of cache.layers) {
+    layer?.k.dispose();
+    layer?.v.dispose();
+  }
+  cache.layers.fill(null);
+  cache.length = 0;
+}
+
+function weight(model: MixtralModel, name: string): tf.Variable {
+  const w = model.weights.get(name);
+  if (!w) throw new Error(`The model has no weight named ${name}.`);
+  return w;
+}
+
+function attentionWeights(model: MixtralModel, layer: number): AttentionWeights {
+  const p = `model.layers.${layer}.self_attn`;
+  return {
+    q: weight(model, `${p}.q_proj.weight`) as tf.Tensor2D,
+    k: weight(model, `${p}.k_proj.weight`) as tf.Tensor2D,
+    v: weight(model, `${p}.v_proj.weight`) as tf.Tensor2D,
+    o: weight(model, `${p}.o_proj.weight`) as tf.Tensor2D,
+  };
+}
+
+function moeWeights(model: MixtralModel, layer: number): MoeParams {
+  const p = `model.layers.${layer}.block_sparse_moe`;
+  return {
+    wGate: weight(model, `${p}.gate.weight`) as tf.Tensor2D,
+    experts: Array.from({ length: model.config.num_local_experts }, (_, j) => ({
+      w1: weight(model, `${p}.experts.${j}.w1.weight`) as tf.Tensor2D,
+      w2: weight(model, `${p}.experts.${j}.w2.weight`) as tf.Tensor2D,
+      w3: weight(model, `${p}.experts.${j}.w3.weight`) as tf.Tensor2D,
+    })),
+  };
+}
+
+function checkIds(ids: tf.Tensor2D, vocabSize: number): void {
+  if (ids.dtype !== 'int32') throw new Error(`Token ids must be an int32 tensor; got ${ids.dtype}.`);
+  if (ids.rank !== 2) throw new Error(`Token ids must have shape [batch, seq]; got [${ids.shape.join(', ')}].`);
+  // One small download; an id outside the vocabulary would otherwise read garbage or zeros silently.
+  const data = ids.dataSync();
+  const bad = data.findIndex((id) => id < 0 || id >= vocabSize);
+  if (bad !== -1) throw new Error(`Token id ${data[bad]} is outside the vocabulary (0 … ${vocabSize - 1}).`);
+}
+
+/**
+ * Runs the model on ids [batch, seq] (int32). The caller disposes `logits` and `auxLoss`. With `cache`,
+ * ids continue the cached positions and the cache is extended in place (for token-by-token generation).
+ */
+export function mixtralForward(model: MixtralModel, ids: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
+  const config = model.config as MixtralConfigWithRouting;
+  checkIds(ids, config.vocab_size);
+  const [batch, seq] = ids.shape;
+  const cache = options.cache;
+  if (cache && cache.length + seq > config.max_position_embeddings) {
+    throw new Error(
+      `The context would grow to ${cache.length + seq} tokens; this model was configured for at most ${config.max_position_embeddings}.`,
+    );
+  }
+  const moeConfig = moeConfigOf(config, options.topK);
+  const expertTokens: Int32Array[] = [];
+  const routing: LayerRouting[] = [];
+  const newCache: LayerCache[] = [];
+  const eps = config.rms_norm_eps;
+  const shape = {
+    numHeads: config.num_attention_heads,
+    numKvHeads: config.num_key_value_heads,
+    headDim: headDim(config),
+    ropeTheta: config.rope_theta,
+  };
+
+  const { logits, auxLoss } = tf.tidy(() => {
+    let x = tf.gather(weight(model, 'model.embed_tokens.weight'), ids) as tf.Tensor3D; // [b, s, d]
+    const auxTerms: tf.Scalar[] = [];
+    for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+      const p = `model.layers.${layer}`;
+      const normed = rmsNorm(x, weight(model, `${p}.input_layernorm.weight`) as tf.Tensor1D, eps);
+      const past = cache ? (cache.layers[layer] ?? emptyLayerCache(batch, shape)) : null;
+      const attention = selfAttention(normed, attentionWeights(model, layer), shape, past);
+      if (attention.cache) {
+        // Kept past this tidy: the cache outlives the call.
+        tf.keep(attention.cache.k);
+        tf.keep(attention.cache.v);
+        newCache.push(attention.cache);
+      }
+      x = tf.add(x, attention.output);
+
+      const moeInput = rmsNorm(x, weight(model, `${p}.post_attention_layernorm.weight`) as tf.Tensor1D, eps);
+      const moe = moeLayer(moeInput, moeWeights(model, layer), moeConfig, {
+        training: options.training,
+        stats: options.stats,
+      });
+      x = tf.add(x, moe.output) as tf.Tensor3D;
+      if (moe.auxLoss && options.training) auxTerms.push(moe.auxLoss);
+      expertTokens.push(moe.expertTokens);
+      if (moe.stats) {
+        const { expertIndex, gateWeights, expertMeanProb } = moe.stats;
+        routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb });
+      }
+    }
+    const final = rmsNorm(x, weight(model, 'model.norm.weight') as tf.Tensor1D, eps);
+    const head = weight(model, config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+    const flatLogits = tf.matMul(tf.reshape(final, [batch * seq, config.hidden_size]), head, false, true);
+    return {
+      logits: tf.reshape(flatLogits, [batch, seq, config.vocab_size]) as tf.Tensor3D,
+      auxLoss: auxTerms.length > 0 ? (tf.addN(auxTerms) as tf.Scalar) : undefined,
+    };
+  });
+
+  if (cache) {
+    disposeCache(cache);
+    newCache.forEach((layerCache, i) => (cache.layers[i] = layerCache));
+    cache.length = newCache[0]!.k.shape[2];
+  }
+  return { logits, auxLoss: auxLoss ?? null, expertTokens, routing: options.stats ? routing : null };
+}
+
+function emptyLayerCache(batch: number, shape: { numKvHeads: number; headDim: number }): LayerCache {
+  return {
+    k: tf.zeros([batch, shape.numKvHeads, 0, shape.headDim]) as tf.Tensor4D,
+    v: tf.zeros([batch, shape.numKvHeads, 0, shape.headDim]) as tf.Tensor4D,
+  };
+}
