@@ -1,0 +1,236 @@
+// npm run bench:moe — does the sparse MoE layer cost grow with K (experts used) and not N (experts held)?
+//
+// For each backend and (N, K): median forward and forward+backward time of
+//   sparse   the real layer (models/moe-layer.ts),
+//   masked   the dense-masked baseline (all N experts on every token, unchosen ones zeroed),
+//   dense    a plain SwiGLU FFN with hidden width K·h, i.e. the K active experts' parameters,
+// plus peak tf.memory().numBytes. Prints a table and writes JSON (default bench-results/moe.json).
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { setupNodeBackend } from '../models/backend-node.ts';
+import { linearWeight, swiGLU } from '../models/experts.ts';
+import { initMoeParams, moeLayer } from '../models/moe-layer.ts';
+import type { MoeConfig, MoeParams } from '../models/moe-layer.ts';
+import { describeFlags, parseFlags } from './args.ts';
+
+const FLAGS = {
+  backend: { type: 'string', default: 'wasm,cpu', help: 'comma-separated backends: wasm, cpu' },
+  experts: { type: 'string', default: '1,2,4,8,16,32', help: 'N values' },
+  k: { type: 'string', default: '1,2,4', help: 'K values (pairs with K > N are skipped)' },
+  tokens: { type: 'number', default: 1024, integer: true, min: 1, help: 'tokens per batch' },
+  d: { type: 'number', default: 64, integer: true, min: 1, help: 'dModel' },
+  h: { type: 'number', default: 128, integer: true, min: 1, help: 'expert hidden width' },
+  reps: { type: 'number', default: 7, integer: true, min: 1, help: 'timed runs per measurement (median reported)' },
+  warmup: { type: 'number', default: 2, integer: true, min: 0, help: 'untimed runs first' },
+  quick: { type: 'boolean', help: 'N 2,8,16,32 × K 1,2 with 3 reps and 1 warm-up: about a minute on wasm' },
+  out: { type: 'string', default: 'bench-results/moe.json', help: 'where to write the JSON results' },
+  help: { type: 'boolean', help: 'show this help' },
+} as const;
+
+type Impl = 'sparse' | 'masked' | 'dense';
+interface Timing {
+  fwdMs: number;
+  fwdBwdMs: number;
+  peakBytes: number;
+}
+interface Row {
+  backend: string;
+  numExperts: number;
+  topK: number;
+  sparse: Timing;
+  masked: Timing;
+  dense: Timing;
+}
+
+function list(s: string): number[] {
+  return s.split(',').map(Number);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+/** Wall time of one run, reading back and disposing what it returns. */
+function timeOnce(run: () => tf.Tensor[]): number {
+  const start = performance.now();
+  const out = run();
+  out[0]?.dataSync(); // cpu and wasm are synchronous; this keeps the timing honest elsewhere too
+  const ms = performance.now() - start;
+  tf.dispose(out);
+  return ms;
+}
+
+/**
+ * Median times of several workloads, measured round-robin (one run of each per round) so that a
+ * burst of load from other processes on a shared machine hits all of them alike.
+ */
+function timeInterleaved(runs: Array<() => tf.Tensor[]>, reps: number, warmup: number): number[] {
+  for (let i = 0; i < warmup; i++) runs.forEach(timeOnce);
+  const samples = runs.map((): number[] => []);
+  for (let r = 0; r < reps; r++) runs.forEach((run, i) => samples[i]!.push(timeOnce(run)));
+  return samples.map(median);
+}
+
+/** Peak engine bytes (tf.memory().numBytes) while `run` executes, weights and input included. */
+async function peakBytes(run: () => tf.Tensor[]): Promise<number> {
+  let out: tf.Tensor[] = [];
+  const info = await tf.profile(() => {
+    out = run();
+    return [];
+  });
+  tf.dispose(out);
+  return info.peakBytes;
+}
+
+function trainable(p: MoeParams): tf.Variable[] {
+  return [p.wGate, ...p.experts.flatMap((w) => [w.w1, w.w2, w.w3])] as tf.Variable[];
+}
+
+/** Forward and forward+backward closures for one implementation. */
+function workloads(impl: Impl, x: tf.Tensor2D, config: MoeConfig, params: MoeParams, dense: MoeParams['experts'][0]) {
+  const forward = (): tf.Tensor =>
+    impl === 'dense'
+      ? swiGLU(x, dense)
+      : moeLayer(x, params, config, { dispatch: impl === 'masked' ? 'dense-masked-baseline' : 'sparse' }).output;
+  const vars = impl === 'dense' ? ([dense.w1, dense.w2, dense.w3] as tf.Variable[]) : trainable(params);
+  return {
+    fwd: (): tf.Tensor[] => [tf.tidy(forward)],
+    fwdBwd: (): tf.Tensor[] => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(forward())) as tf.Scalar, vars);
+      return [value, ...Object.values(grads)];
+    },
+  };
+}
+
+async function benchBackend(backend: string, flags: ReturnType<typeof settings>): Promise<Row[]> {
+  await setupNodeBackend(backend as 'wasm' | 'cpu');
+  const { tokens, d, h, reps, warmup } = flags;
+  const x = tf.randomNormal([tokens, d], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const rows: Row[] = [];
+  for (const numExperts of flags.experts) {
+    for (const topK of flags.k.filter((k) => k <= numExperts)) {
+      const config: MoeConfig = { dModel: d, dHidden: h, numExperts, topK };
+      const params = initMoeParams(config, 7);
+      const dense = {
+        w1: linearWeight(topK * h, d, 1),
+        w2: linearWeight(d, topK * h, 2),
+        w3: linearWeight(topK * h, d, 3),
+      };
+      const impls = ['sparse', 'masked', 'dense'] as const;
+      const loads = impls.map((impl) => workloads(impl, x, config, params, dense));
+      const ms = timeInterleaved(
+        loads.flatMap((w) => [w.fwd, w.fwdBwd]),
+        reps,
+        warmup,
+      );
+      const row: Partial<Row> = { backend, numExperts, topK };
+      for (const [i, impl] of impls.entries()) {
+        row[impl] = { fwdMs: ms[2 * i]!, fwdBwdMs: ms[2 * i + 1]!, peakBytes: await peakBytes(loads[i]!.fwdBwd) };
+      }
+      tf.dispose([...trainable(params), dense.w1, dense.w2, dense.w3]);
+      rows.push(row as Row);
+      printRow(row as Row);
+    }
+  }
+  x.dispose();
+  return rows;
+}
+
+const HEADER =
+  'backend   N   K │ sparse fwd  f+b ms │ masked fwd  f+b ms │ dense fwd  f+b ms │ masked/sparse f+b │ peak MB sparse masked';
+
+function printRow(r: Row): void {
+  const ms = (v: number): string => v.toFixed(1).padStart(7);
+  const mb = (v: number): string => (v / 2 ** 20).toFixed(1).padStart(6);
+  console.log(
+    `${r.backend.padEnd(7)} ${String(r.numExperts).padStart(3)} ${String(r.topK).padStart(3)} │` +
+      `${ms(r.sparse.fwdMs)} ${ms(r.sparse.fwdBwdMs)}    │${ms(r.masked.fwdMs)} ${ms(r.masked.fwdBwdMs)}    │` +
+      `${ms(r.dense.fwdMs)} ${ms(r.dense.fwdBwdMs)}   │ ${(r.masked.fwdBwdMs / r.sparse.fwdBwdMs).toFixed(1).padStart(9)}×        │` +
+      `        ${mb(r.sparse.peakBytes)} ${mb(r.masked.peakBytes)}`,
+  );
+}
+
+/** The issue's targets, where the needed rows were measured. */
+function targets(rows: Row[]): Record<string, { value: number; target: string; met: boolean }> {
+  const out: Record<string, { value: number; target: string; met: boolean }> = {};
+  for (const backend of new Set(rows.map((r) => r.backend))) {
+    const at = (n: number, k: number): Row | undefined =>
+      rows.find((r) => r.backend === backend && r.numExperts === n && r.topK === k);
+    const add = (name: string, value: number | undefined, target: string, met: (v: number) => boolean): void => {
+      if (value !== undefined && Number.isFinite(value))
+        out[`${backend}: ${name}`] = { value, target, met: met(value) };
+    };
+    const base = at(2, 2)?.sparse.fwdMs;
+    add(
+      'fwd t(N16,K2) / t(N2,K2)',
+      base && at(16, 2) ? at(16, 2)!.sparse.fwdMs / base : undefined,
+      '≤ 1.5',
+      (v) => v <= 1.5,
+    );
+    add(
+      'fwd t(N32,K2) / t(N2,K2)',
+      base && at(32, 2) ? at(32, 2)!.sparse.fwdMs / base : undefined,
+      '≤ 2.0',
+      (v) => v <= 2,
+    );
+    const n16 = at(16, 1);
+    add('f+b masked / sparse at N16,K1', n16 && n16.masked.fwdBwdMs / n16.sparse.fwdBwdMs, '≥ 5', (v) => v >= 5);
+    const n8 = at(8, 2);
+    add('fwd MoE(N8,K2) / dense FFN', n8 && n8.sparse.fwdMs / n8.dense.fwdMs, '≤ 2', (v) => v <= 2);
+    add('f+b MoE(N8,K2) / dense FFN', n8 && n8.sparse.fwdBwdMs / n8.dense.fwdBwdMs, '≤ 2', (v) => v <= 2);
+  }
+  return out;
+}
+
+function settings(args: readonly string[]) {
+  const { flags } = parseFlags(FLAGS, args);
+  const quick = flags.quick;
+  return {
+    ...flags,
+    backends: flags.backend.split(','),
+    experts: list(quick ? '2,8,16,32' : flags.experts),
+    k: list(quick ? '1,2' : flags.k),
+    reps: quick ? 3 : flags.reps,
+    warmup: quick ? 1 : flags.warmup,
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = settings(process.argv.slice(2));
+  if (flags.help) {
+    console.log(`Usage: npm run bench:moe -- [flags]\n\n${describeFlags(FLAGS)}`);
+    return;
+  }
+  tf.env().set('PROD', true); // silences tfjs's "install tfjs-node" banner
+  console.log(
+    `MoE layer benchmark: tokens ${flags.tokens}, d ${flags.d}, h ${flags.h}; median of ${flags.reps} after ${flags.warmup} warm-up.`,
+  );
+  console.log(HEADER);
+  const rows: Row[] = [];
+  for (const backend of flags.backends) rows.push(...(await benchBackend(backend, flags)));
+  const ratios = targets(rows);
+  console.log('\nTargets:');
+  for (const [name, r] of Object.entries(ratios)) {
+    console.log(
+      `  ${name.padEnd(42)} ${r.value.toFixed(2).padStart(6)}  (target ${r.target}) ${r.met ? 'met' : 'NOT met'}`,
+    );
+  }
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    tfjs: tf.version_core,
+    tokens: flags.tokens,
+    dModel: flags.d,
+    dHidden: flags.h,
+    reps: flags.reps,
+    warmup: flags.warmup,
+  };
+  mkdirSync(dirname(flags.out), { recursive: true });
+  writeFileSync(flags.out, JSON.stringify({ meta, rows, ratios }, null, 2) + '\n');
+  console.log(`\nWrote ${flags.out}`);
+}
+
+await main();
