@@ -113,6 +113,56 @@ export function parseBrownText(text: string): Paragraph[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Tags
+
+/** The twelve universal part-of-speech tags (Petrov, Das & McDonald 2012, "A Universal Part-of-Speech Tagset"). */
+export const UNIVERSAL_TAGS = [
+  'NOUN',
+  'VERB',
+  'ADJ',
+  'ADV',
+  'PRON',
+  'DET',
+  'ADP',
+  'NUM',
+  'CONJ',
+  'PRT',
+  '.',
+  'X',
+] as const;
+export type UniversalTag = (typeof UNIVERSAL_TAGS)[number];
+
+/** Brown tag stems by universal tag; a stem is the tag without -hl/-tl/-nc, `$`, `*` and contractions. */
+const UNIVERSAL_OF_STEM: Record<string, UniversalTag> = Object.fromEntries(
+  (
+    [
+      ['NOUN', 'nn nns np nps nr nrs'],
+      ['VERB', 'vb vbd vbg vbn vbz be bed bedz beg bem ben ber bez do dod doz hv hvd hvg hvn hvz md'],
+      ['ADJ', 'jj jjr jjs jjt od'],
+      ['ADV', 'rb rbr rbt rn ql qlp wql wrb *'],
+      ['PRON', 'pn pp pp$ ppl ppls ppo pps ppss wp wpo wps'],
+      ['DET', 'at ap abl abn abx dt dti dts dtx wdt ex'],
+      ['ADP', 'in'],
+      ['NUM', 'cd'],
+      ['CONJ', 'cc cs'],
+      ['PRT', 'rp to'],
+      ['.', ". , : ( ) -- `` '' '"],
+    ] as const
+  ).flatMap(([universal, stems]) => stems.split(' ').map((stem) => [stem, universal])),
+);
+
+/**
+ * A Brown tag (472 distinct, e.g. `nns-tl`, `pps+bez`, `do*`) → one of twelve universal tags, coarse
+ * enough to read an expert-routing table by. Foreign words (`fw-…`) and interjections are X.
+ */
+export function universalTag(brownTag: string): UniversalTag {
+  if (brownTag.startsWith('fw-')) return 'X';
+  const head = brownTag.replace(/(?:-hl|-tl|-nc)+$/, '').split('+')[0]!;
+  const stem = head === '*' ? head : head.replace(/\*$/, '').replace(/\$$/, '');
+  return UNIVERSAL_OF_STEM[stem] ?? UNIVERSAL_OF_STEM[head] ?? 'X';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Detokenising
 
 /** Between paragraphs (and after a headline). One newline keeps it a single token for the model. */
@@ -176,7 +226,7 @@ export function detokenise(paragraphs: readonly Paragraph[]): { text: string; wo
   let lineStarted = false;
   let glueNext = false;
   const newLine = (): void => {
-    if (text !== '') text += PARAGRAPH_BREAK;
+    if (lineStarted) text += PARAGRAPH_BREAK;
     lineStarted = false;
     glueNext = false;
   };

@@ -22,7 +22,7 @@ export const CORPUS_DIR = fileURLToPath(new URL('../.build/corpus/', import.meta
  * Bump when the detokeniser or the file layout changes, so that stale files are rebuilt rather
  * than silently trained on.
  */
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
 interface Manifest {
   formatVersion: number;

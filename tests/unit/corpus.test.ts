@@ -14,6 +14,8 @@ import {
   splitByGenre,
   type CorpusDocument,
   type Paragraph,
+  universalTag,
+  UNIVERSAL_TAGS,
 } from '../../models/corpus.ts';
 import { brownDirectory, loadCorpusSplits, readBrownDocuments } from '../../scripts/corpus-data.ts';
 
@@ -52,6 +54,31 @@ describe('parsing', () => {
     expect(isDocumentId('cats.txt')).toBe(false);
     expect(isDocumentId('ci01')).toBe(false);
     expect(() => genreOf('README')).toThrow(/not a Brown Corpus document/);
+  });
+});
+
+describe('universalTag', () => {
+  it('collapses Brown tags, with their suffixes, to the twelve universal tags', () => {
+    const cases: [string, string][] = [
+      ['nns-tl', 'NOUN'],
+      ['np$', 'NOUN'],
+      ['vbd-hl', 'VERB'],
+      ['bedz', 'VERB'],
+      ['do*', 'VERB'],
+      ['*', 'ADV'],
+      ['pps+bez', 'PRON'],
+      ['pp$$', 'PRON'],
+      ['at', 'DET'],
+      ['in-tl', 'ADP'],
+      ['cd', 'NUM'],
+      ['cs', 'CONJ'],
+      ['to', 'PRT'],
+      ["''", '.'],
+      ['---hl', '.'],
+      ['fw-nn', 'X'],
+      ['uh', 'X'],
+    ];
+    expect(cases.map(([tag]) => [tag, universalTag(tag)])).toEqual(cases);
   });
 });
 
@@ -98,6 +125,9 @@ describe('detokenise', () => {
       'It rained. We left.\nThen sun.',
     );
     expect(print('Merger/nn-hl proposed/vbn-hl | However/wrb ,/, no/rb ./.')).toBe('Merger proposed\nHowever, no.');
+    expect(print('It/pps ended/vbd ./. | Wards/nns-hl protected/vbn-hl || Then/rb ./.')).toBe(
+      'It ended.\nWards protected\nThen.',
+    );
   });
 
   it('prints one period after an abbreviation and keeps the second period as an empty span', () => {
@@ -178,6 +208,12 @@ describe('the Brown Corpus', () => {
       if (covered !== d.text.replace(/\n/g, ' ')) problems.push(`${d.id}: text outside the word spans`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('maps almost every word to a universal tag other than X', () => {
+    const tags = documents.flatMap((d) => d.words.map((w) => universalTag(w.tag)));
+    expect(new Set(tags)).toEqual(new Set(UNIVERSAL_TAGS));
+    expect(tags.filter((t) => t === 'X').length / tags.length).toBeLessThan(0.002);
   });
 
   it('matches the file on disk word for word', () => {
