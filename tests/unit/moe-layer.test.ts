@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { moeForward, randomMoEParams } from '../../models/gate.ts';
 import type { MoEParams } from '../../models/gate.ts';
 import { planDispatch } from '../../models/dispatch.ts';
+import { updateSelectionBias } from '../../models/losses.ts';
 import { initMoeParams, moeLayer, resolveMoeConfig } from '../../models/moe-layer.ts';
 import type { MoeConfig, MoeParams } from '../../models/moe-layer.ts';
 import { describeBackends, maxAbsDiff, values } from './tf-backends.ts';
@@ -240,6 +241,26 @@ describeBackends('moe layer', () => {
     ).toThrow(/non-finite/);
     tf.dispose([bad, nan, inf]);
     expect(tf.memory().numTensors).toBe(before + 2); // the two tf.zeros passed inline above
+    disposeParams(params);
+  });
+
+  it('aux-loss-free bias updates even out a skewed router without touching its weights', () => {
+    const config: MoeConfig = { dModel: 8, dHidden: 4, numExperts: 4, topK: 1 };
+    const params = initMoeParams(config, 5);
+    const x = tf.randomNormal([256, 8], 0, 1, 'float32', 6);
+    // Skew the router: expert 0's row is the sum of all rows, so it wins for many tokens.
+    const skewed = tf.tidy(() => tf.concat([tf.sum(params.wGate, 0, true), tf.slice(params.wGate, [1, 0], [3, 8])]));
+    const p = { ...params, wGate: skewed as tf.Tensor2D, selectionBias: new Float32Array(4) };
+    const spread = (load: Int32Array): number => Math.max(...load) - Math.min(...load);
+    const loadNow = (): Int32Array => {
+      const out = moeLayer(x, p, config);
+      out.output.dispose();
+      return out.expertTokens;
+    };
+    const first = spread(loadNow());
+    for (let step = 0; step < 60; step++) p.selectionBias = updateSelectionBias(p.selectionBias, loadNow(), 0.005);
+    expect(spread(loadNow())).toBeLessThan(first / 2);
+    tf.dispose([x, skewed]);
     disposeParams(params);
   });
 
