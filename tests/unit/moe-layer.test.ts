@@ -250,7 +250,7 @@ describeBackends('moe layer', () => {
     const x = tf.randomNormal([256, 8], 0, 1, 'float32', 6);
     // Skew the router: expert 0's row is the sum of all rows, so it wins for many tokens.
     const skewed = tf.tidy(() => tf.concat([tf.sum(params.wGate, 0, true), tf.slice(params.wGate, [1, 0], [3, 8])]));
-    const p = { ...params, wGate: skewed as tf.Tensor2D, selectionBias: new Float32Array(4) };
+    const p: MoeParams = { ...params, wGate: skewed as tf.Tensor2D, selectionBias: new Float32Array(4) };
     const spread = (load: Int32Array): number => Math.max(...load) - Math.min(...load);
     const loadNow = (): Int32Array => {
       const out = moeLayer(x, p, config);
@@ -258,7 +258,7 @@ describeBackends('moe layer', () => {
       return out.expertTokens;
     };
     const first = spread(loadNow());
-    for (let step = 0; step < 60; step++) p.selectionBias = updateSelectionBias(p.selectionBias, loadNow(), 0.005);
+    for (let step = 0; step < 60; step++) p.selectionBias = updateSelectionBias(p.selectionBias!, loadNow(), 0.005);
     expect(spread(loadNow())).toBeLessThan(first / 2);
     tf.dispose([x, skewed]);
     disposeParams(params);
