@@ -190,13 +190,14 @@ const xnnMatMuls = new WeakMap<BackendWasm, XnnMatMul>();
 /** out[m, n] = a[m, k] · b[k, n] for tensors (or views) already registered with the wasm module. */
 function xnnMatMul(
   backend: BackendWasm,
-  a: TensorInfo,
-  b: TensorInfo,
+  a: TensorInfo | number,
+  b: TensorInfo | number,
   out: TensorInfo,
   m: number,
   k: number,
   n: number,
 ): void {
+  const id = (t: TensorInfo | number): number => (typeof t === 'number' ? t : wasmId(backend, t));
   let fn = xnnMatMuls.get(backend);
   if (fn === undefined) {
     // cwrap is Emscripten's; the wasm module's published type omits it.
@@ -215,7 +216,7 @@ function xnnMatMul(
     xnnMatMuls.set(backend, fn);
   }
   const shape = (rows: number, cols: number): Uint8Array => new Uint8Array(new Int32Array([1, rows, cols]).buffer);
-  fn(wasmId(backend, a), shape(m, k), 3, wasmId(backend, b), shape(k, n), 3, 0, 0, wasmId(backend, out));
+  fn(id(a), shape(m, k), 3, id(b), shape(k, n), 3, 0, 0, id(out));
 }
 
 function wasmId(backend: BackendWasm, t: TensorInfo): number {
@@ -244,6 +245,53 @@ function swapLastAxes(backend: BackendWasm, x: TensorInfo): TensorInfo {
   return stockWasmTranspose!(backend, x, perm);
 }
 
+// Transposed weights, cached. XNNPACK packs a matmul's right-hand matrix once per tensor id and reuses
+// that packing while the id lives. y = x·Wᵀ with W in nn.Linear layout needs Wᵀ; a fresh transpose per
+// call is a fresh id and a full repack, ~70 µs per expert matmul here, which made forward time grow
+// with N. So each weight buffer keeps one transposed copy (outside tfjs's tensor accounting, same size
+// as the weight) that is freed when tfjs frees the weight. Weights are immutable per buffer (training
+// replaces the buffer), so a copy can never go stale.
+
+interface TransposedCopy {
+  id: number;
+  memoryOffset: number;
+}
+
+const transposedCopies = new WeakMap<BackendWasm, Map<object, TransposedCopy>>();
+
+/** The wasm tensor id of Wᵀ for a [rows, cols] weight W, made on first use. */
+function cachedTranspose(backend: BackendWasm, w: TensorInfo): number {
+  let copies = transposedCopies.get(backend);
+  if (copies === undefined) {
+    copies = new Map();
+    transposedCopies.set(backend, copies);
+    freeCopiesWithTheirWeights(backend, copies);
+  }
+  let copy = copies.get(w.dataId);
+  if (copy === undefined) {
+    const t = swapLastAxes(backend, w);
+    const data = backend.dataIdMap.get(t.dataId)!;
+    backend.dataIdMap.delete(t.dataId); // ours now: tfjs neither counts nor frees it
+    copy = { id: data.id, memoryOffset: data.memoryOffset };
+    copies.set(w.dataId, copy);
+  }
+  return copy.id;
+}
+
+function freeCopiesWithTheirWeights(backend: BackendWasm, copies: Map<object, TransposedCopy>): void {
+  const disposeData = backend.disposeData.bind(backend);
+  backend.disposeData = (dataId: object, force?: boolean): boolean => {
+    const freed = disposeData(dataId, force);
+    const copy = freed ? copies.get(dataId) : undefined;
+    if (copy !== undefined) {
+      copies.delete(dataId);
+      backend.wasm.tfjs.disposeData(copy.id); // also drops XNNPACK's packed weights for it
+      (backend.wasm as unknown as { _free: (offset: number) => void })._free(copy.memoryOffset);
+    }
+    return freed;
+  };
+}
+
 interface MatMulArgs {
   inputs: { a: TensorInfo; b: TensorInfo };
   backend: BackendWasm;
@@ -266,14 +314,17 @@ function wasmMatMul(args: MatMulArgs): TensorInfo {
   const temps: TensorInfo[] = [];
   try {
     if (attrs.transposeA) temps.push((a = swapLastAxes(backend, a)));
-    if (attrs.transposeB) temps.push((b = swapLastAxes(backend, b)));
+    // x·Wᵀ with a 2-D right-hand side is a linear layer's weight: use its cached transpose.
+    const weightT = attrs.transposeB && b.shape.length === 2 ? cachedTranspose(backend, b) : undefined;
+    if (weightT !== undefined) b = { ...b, shape: [b.shape[1]!, b.shape[0]!] };
+    else if (attrs.transposeB) temps.push((b = swapLastAxes(backend, b)));
     const [m, k] = a.shape.slice(-2) as [number, number];
     const [kb, n] = b.shape.slice(-2) as [number, number];
     if (k !== kb) throw new Error(`matMul inner sizes differ: [.., ${m}, ${k}] × [.., ${kb}, ${n}].`);
     const out = backend.makeOutput([...tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB), m, n], 'float32');
     if (batchB === 1) {
       // One right-hand matrix for every batch: fold the batch into rows, a single XNNPACK call.
-      xnnMatMul(backend, a, b, out, batchA * m, k, n);
+      xnnMatMul(backend, a, weightT ?? b, out, batchA * m, k, n);
       return out;
     }
     // A matrix per batch: one XNNPACK call per batch, on views into the operands.
@@ -337,13 +388,11 @@ function wasmGroupedMatMul(args: GroupedArgs): TensorInfo | TensorInfo[] {
   groupSizes.forEach((rows, g) => {
     if (rows === 0) return;
     const w = inputs[`w${g}`]!;
-    // XNNPACK caches packed weights per tensor id: 'xW' reuses the weight itself (a stable id across
-    // calls), 'xWt' needs a fresh transposed copy and repacks every call.
-    const b = mode === 'xWt' ? swapLastAxes(backend, w) : w;
+    // Stable ids across calls, so XNNPACK's packed weights are reused: W itself, or its cached transpose.
+    const b = mode === 'xWt' ? cachedTranspose(backend, w) : w;
     const xv = heapView(backend, x, row, rows, cols);
     const ov = heapView(backend, out, row, rows, outCols);
     xnnMatMul(backend, xv, b, ov, rows, cols, outCols);
-    if (b !== w) backend.disposeData(b.dataId);
     dropHeapView(backend, xv);
     dropHeapView(backend, ov);
     row += rows;

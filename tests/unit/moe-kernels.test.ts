@@ -103,6 +103,35 @@ describeBackends('kernels', () => {
     });
   });
 
+  it('x·Wᵀ never sees a stale cached transpose, and disposing weights frees their copies', (ctx) => {
+    const [m, k, n] = [4, 6, 5];
+    const xData = randomArray(m * k, 7);
+    const x = tf.tensor2d(xData, [m, k]);
+    const w = tf.variable(tf.tensor2d(randomArray(n * k, 8), [n, k]));
+    for (let step = 0; step < 3; step++) {
+      const wData = randomArray(n * k, 20 + step);
+      w.assign(tf.tensor2d(wData, [n, k]));
+      const y = tf.matMul(x, w, false, true);
+      expect(maxAbsDiff(values(y), matMulRef(xData, transposeRef(wData, n, k), m, k, n))).toBeLessThan(1e-5);
+      const g = groupedMatMul(x, [w, w], [1, m - 1]);
+      expect(maxAbsDiff(values(g), values(y))).toBeLessThan(1e-5);
+      tf.dispose([y, g]);
+    }
+    tf.dispose([x, w]);
+    if (tf.getBackend() !== 'wasm') return ctx.skip();
+    // 200 weights of 1 MiB each, used once and disposed: the wasm heap must not grow by their copies.
+    const heap = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+    const xs = tf.ones([2, 512]);
+    tf.dispose(tf.matMul(xs, tf.ones([512, 512]), false, true));
+    const before = heap();
+    for (let i = 0; i < 200; i++) {
+      const big = tf.fill([512, 512], i);
+      tf.dispose([tf.matMul(xs, big, false, true), big]);
+    }
+    expect(heap() - before).toBeLessThan(32 * 2 ** 20);
+    xs.dispose();
+  });
+
   it('clone and same-dtype cast give independent tensors that outlive their source', () => {
     const x = tf.tensor1d([1, 2, 3]);
     const c = tf.clone(x);
