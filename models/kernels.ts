@@ -4,7 +4,8 @@
 //    (22 s for a [2048, 64] gradient). Ours is one pass: ~0.3 ms.
 //  - GatherV2 on wasm walks strides element by element: 4 ms for 2048 rows of 64 floats; row copies ~0.5 ms.
 //  - BatchMatMul on wasm calls XNNPACK only for batch 1 without transposes and otherwise runs a naive
-//    loop ~10× slower. Ours transposes explicitly and folds the batch into rows (or loops over it).
+//    loop ~10× slower. Ours transposes explicitly and folds the batch into rows (or loops over it), and
+//    keeps x·Wᵀ's transposed weight between calls so XNNPACK need not repack it every time.
 //  - Identity and same-dtype Cast on wasm copy the whole buffer. The engine clones every tensor it saves
 //    for the backward pass, so each taped op copied its inputs. Ours share the buffer (refcounted), as
 //    the cpu backend and wasm's own Reshape already do; tfjs tensors are immutable, so sharing is safe.
