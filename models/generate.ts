@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom } from './gate.ts';
 import { checkSampling, sampleToken, type SamplingOptions } from './sample.ts';
-import { disposeCache, emptyCache, mixtralForward, type LayerRouting, type MixtralModel } from './transformer.ts';
+import { disposeCache, emptyCache, mixtralForwardAsync, type LayerRouting, type MixtralModel } from './transformer.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -54,7 +54,11 @@ export async function* generateTokens(
     for (let step = 0; step < options.maxNewTokens; step++) {
       const start = now();
       const ids = tf.tensor2d([input], [1, input.length], 'int32');
-      const { logits, routing } = mixtralForward(model, ids, { cache, topK: options.topK, stats: options.stats });
+      const { logits, routing } = await mixtralForwardAsync(model, ids, {
+        cache,
+        topK: options.topK,
+        stats: options.stats,
+      });
       const last = tf.tidy(() => tf.slice(logits, [0, input.length - 1, 0], [1, 1, model.config.vocab_size]));
       const values = await last.data();
       tf.dispose([ids, logits, last]);

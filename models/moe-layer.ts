@@ -10,7 +10,7 @@ import type { ExpertWeights } from './experts.ts';
 import { moeForwardFlops, moeParams } from './flops.ts';
 import type { ParamCount } from './flops.ts';
 import { loadBalancingLoss, routerZLoss } from './losses.ts';
-import { checkK, denseSoftmaxGate, gateLogits, noisyTopKGate, switchGate, topKGate } from './router.ts';
+import { checkK, chosenWeights, denseSoftmaxGate, gateLogits, noisyTopKGate, switchGate, topKGate } from './router.ts';
 import type { Routing } from './router.ts';
 
 /** Gate family: Mixtral top-K, Switch top-1, noisy top-K (Shazeer 2017), or dense softmax over all experts. */
@@ -64,6 +64,8 @@ export interface MoeForwardOptions {
    * half way under `tf.grad`/`variableGrads`.
    */
   checkFinite?: boolean;
+  /** Router probabilities already read back by the caller (see TopKOptions.probsData): skips the sync read. */
+  probsData?: Float32Array;
   /** 'sparse' (default), or the all-experts 'dense-masked-baseline' kept only for benchmarks and tests. */
   dispatch?: 'sparse' | 'dense-masked-baseline';
 }
@@ -78,6 +80,8 @@ export interface RoutingStats {
   expertTokens: Int32Array;
   /** Mean router probability per expert, Pᵢ: [numExperts]. */
   expertMeanProb: Float32Array;
+  /** Every token's router probabilities over all experts (before the top-K choice): [tokens, numExperts]. */
+  probs: Float32Array;
   /** Slots (token t, choice j) dropped by the capacity limit, as [t, j] pairs. */
   dropped: Array<[number, number]>;
   /** Expert capacity in rows, or null when dropless. */
@@ -197,11 +201,12 @@ function route(
   options: MoeForwardOptions,
 ): Routing {
   const selectionBias = params.selectionBias;
+  const probsData = options.probsData;
   switch (c.gate) {
     case 'softmax':
       return denseSoftmaxGate(logits);
     case 'switch':
-      return switchGate(logits, { selectionBias });
+      return switchGate(logits, { selectionBias, probsData });
     case 'noisy-topk': {
       if (options.training !== true) return topKGate(logits, c.topK, { normTopK: c.normTopK, selectionBias });
       const noise = tf.randomNormal(logits.shape, 0, 1, 'float32', options.seed) as tf.Tensor2D;
@@ -211,7 +216,7 @@ function route(
       });
     }
     case 'topk':
-      return topKGate(logits, c.topK, { normTopK: c.normTopK, selectionBias });
+      return topKGate(logits, c.topK, { normTopK: c.normTopK, selectionBias, probsData });
   }
 }
 
@@ -231,9 +236,16 @@ function routingStats(routing: Routing, plan: DispatchPlan, c: Required<MoeConfi
   const rows = plan.slots.length;
   return {
     expertIndex: routing.expertIndex,
-    gateWeights: routing.gateWeights.dataSync() as Float32Array,
+    gateWeights: chosenWeights(
+      routing.probsData,
+      routing.expertIndex,
+      numExperts,
+      k,
+      c.gate !== 'switch' && c.normTopK,
+    ),
     expertTokens: plan.expertTokens,
     expertMeanProb,
+    probs: routing.probsData,
     dropped: Array.from(plan.droppedSlots, (s): [number, number] => [Math.floor(s / k), s % k]),
     capacity: plan.capacity,
     flops: {

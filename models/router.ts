@@ -24,6 +24,11 @@ export interface TopKOptions {
   normTopK?: boolean;
   /** Per-expert bias added to the probabilities for the choice only (aux-loss-free balancing). */
   selectionBias?: ArrayLike<number>;
+  /**
+   * The probabilities already read back by the caller, [tokens · numExperts]. Inference on WebGPU reads
+   * them asynchronously (`await probs.data()`), because a synchronous read there is slow or broken.
+   */
+  probsData?: Float32Array;
 }
 
 /** logits = x · Wgᵀ, with Wg stored [numExperts, dModel] like HF's `gate.weight`. */
@@ -48,7 +53,7 @@ export function topKGate(logits: tf.Tensor2D, k: number, options: TopKOptions = 
   const [tokens, numExperts] = logits.shape;
   checkK(k, numExperts);
   const probs = tf.softmax(logits); // [tokens, numExperts]
-  const probsData = readScores(probs);
+  const probsData = options.probsData ?? readScores(probs);
   const expertIndex = selectTopK(withBias(probsData, numExperts, options.selectionBias), numExperts, k);
   const chosen = gatherChosen(probs, expertIndex, tokens, k); // [tokens, k]
   const gateWeights = options.normTopK === false ? chosen : (tf.div(chosen, tf.sum(chosen, 1, true)) as tf.Tensor2D);
@@ -118,6 +123,26 @@ export function checkK(k: number, numExperts: number): void {
   if (!Number.isInteger(k) || k < 1 || k > numExperts) {
     throw new Error(`K must be between 1 and the number of experts (${numExperts}); got ${k}.`);
   }
+}
+
+/**
+ * The gate weights of `topKGate`, computed from the read-back probabilities instead of on the device, so
+ * statistics need no second download: pᵢ of each chosen expert, divided by their sum when `normTopK`.
+ */
+export function chosenWeights(
+  probsData: ArrayLike<number>,
+  expertIndex: Int32Array,
+  numExperts: number,
+  k: number,
+  normTopK: boolean,
+): Float32Array {
+  const out = new Float32Array(expertIndex.length);
+  for (let t = 0; t < expertIndex.length / k; t++) {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += out[t * k + j] = probsData[t * numExperts + expertIndex[t * k + j]!]!;
+    if (normTopK) for (let j = 0; j < k; j++) out[t * k + j]! /= sum;
+  }
+  return out;
 }
 
 /** probs[t, expertIndex[t, j]] for every token t and slot j, on the tape: [tokens, k]. */

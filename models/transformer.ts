@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention, type AttentionWeights, type LayerCache } from './attention.ts';
 import { headDim, mixtralTensorSpecs, shapeSize, type MixtralConfig } from './config.ts';
 import { moeLayer, type MoeConfig, type MoeParams } from './moe-layer.ts';
+import { gateLogits } from './router.ts';
 import { rmsNorm } from './rmsnorm.ts';
 
 export interface MixtralModel {
@@ -50,6 +51,8 @@ export interface LayerRouting {
   expertTokens: Int32Array;
   /** Mean router probability per expert: [numExperts]. */
   expertMeanProb: Float32Array;
+  /** Router probabilities over all experts, per token: [tokens, numExperts]. */
+  probs: Float32Array;
 }
 
 export interface ForwardResult {
@@ -178,22 +181,25 @@ function moeWeights(model: MixtralModel, layer: number): MoeParams {
   };
 }
 
-function checkIds(ids: tf.Tensor2D, vocabSize: number): void {
+/** An id outside the vocabulary would read zeros or garbage silently; `data` is the ids read back. */
+function checkIds(ids: tf.Tensor2D, vocabSize: number, data: tf.TypedArray): void {
   if (ids.dtype !== 'int32') throw new Error(`Token ids must be an int32 tensor; got ${ids.dtype}.`);
   if (ids.rank !== 2) throw new Error(`Token ids must have shape [batch, seq]; got [${ids.shape.join(', ')}].`);
-  // One small download; an id outside the vocabulary would otherwise read garbage or zeros silently.
-  const data = ids.dataSync();
   const bad = data.findIndex((id) => id < 0 || id >= vocabSize);
   if (bad !== -1) throw new Error(`Token id ${data[bad]} is outside the vocabulary (0 … ${vocabSize - 1}).`);
 }
 
 /**
- * Runs the model on ids [batch, seq] (int32). The caller disposes `logits` and `auxLoss`. With `cache`,
- * ids continue the cached positions and the cache is extended in place (for token-by-token generation).
+ * The forward pass as a sequence of steps that pause once per layer to have the router's probabilities
+ * read back from the device: the top-K choice is made in JavaScript. `mixtralForward` reads them
+ * synchronously (training, Node); `mixtralForwardAsync` awaits them, which WebGPU needs.
  */
-export function mixtralForward(model: MixtralModel, ids: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
+function* forwardSteps(
+  model: MixtralModel,
+  ids: tf.Tensor2D,
+  options: ForwardOptions,
+): Generator<tf.Tensor2D, ForwardResult, Float32Array> {
   const config = model.config as MixtralConfigWithRouting;
-  checkIds(ids, config.vocab_size);
   const [batch, seq] = ids.shape;
   const cache = options.cache;
   if (cache && cache.length + seq > config.max_position_embeddings) {
@@ -202,9 +208,6 @@ export function mixtralForward(model: MixtralModel, ids: tf.Tensor2D, options: F
     );
   }
   const moeConfig = moeConfigOf(config, options.topK);
-  const expertTokens: Int32Array[] = [];
-  const routing: LayerRouting[] = [];
-  const newCache: LayerCache[] = [];
   const eps = config.rms_norm_eps;
   const shape = {
     numHeads: config.num_attention_heads,
@@ -212,51 +215,119 @@ export function mixtralForward(model: MixtralModel, ids: tf.Tensor2D, options: F
     headDim: headDim(config),
     ropeTheta: config.rope_theta,
   };
-
-  const { logits, auxLoss } = tf.tidy(() => {
-    let x = tf.gather(weight(model, 'model.embed_tokens.weight'), ids) as tf.Tensor3D; // [b, s, d]
-    const auxTerms: tf.Scalar[] = [];
+  const expertTokens: Int32Array[] = [];
+  const routing: LayerRouting[] = [];
+  const newCache: LayerCache[] = [];
+  const auxTerms: tf.Scalar[] = [];
+  // Tensors alive between steps; freed here if anything throws half-way.
+  const live = new Set<tf.Tensor>();
+  const hold = <T extends tf.Tensor>(t: T): T => (live.add(t), t);
+  const free = (...tensors: tf.Tensor[]): void => tensors.forEach((t) => (live.delete(t), t.dispose()));
+  try {
+    let x = hold(tf.gather(weight(model, 'model.embed_tokens.weight'), ids) as tf.Tensor3D); // [b, s, d]
     for (let layer = 0; layer < config.num_hidden_layers; layer++) {
       const p = `model.layers.${layer}`;
-      const normed = rmsNorm(x, weight(model, `${p}.input_layernorm.weight`) as tf.Tensor1D, eps);
-      const past = cache ? (cache.layers[layer] ?? emptyLayerCache(batch, shape)) : null;
-      const attention = selfAttention(normed, attentionWeights(model, layer), shape, past);
-      if (attention.cache) {
-        // Kept past this tidy: the cache outlives the call.
-        tf.keep(attention.cache.k);
-        tf.keep(attention.cache.v);
-        newCache.push(attention.cache);
-      }
-      x = tf.add(x, attention.output);
-
-      const moeInput = rmsNorm(x, weight(model, `${p}.post_attention_layernorm.weight`) as tf.Tensor1D, eps);
+      const past = cache ? (cache.layers[layer] ?? null) : null;
+      const step = tf.tidy(() => {
+        const normed = rmsNorm(x, weight(model, `${p}.input_layernorm.weight`) as tf.Tensor1D, eps);
+        const attention = selfAttention(
+          normed,
+          attentionWeights(model, layer),
+          shape,
+          cache ? (past ?? emptyLayerCache(batch, shape)) : null,
+        );
+        const h = tf.add(x, attention.output) as tf.Tensor3D; // residual
+        const moeInput = rmsNorm(h, weight(model, `${p}.post_attention_layernorm.weight`) as tf.Tensor1D, eps);
+        const wGate = weight(model, `${p}.block_sparse_moe.gate.weight`) as tf.Tensor2D;
+        const probs = tf.softmax(gateLogits(tf.reshape(moeInput, [batch * seq, config.hidden_size]), wGate));
+        return { h, moeInput, probs, k: attention.cache?.k, v: attention.cache?.v };
+      });
+      free(x);
+      const { h, moeInput } = step;
+      [h, moeInput, step.probs].forEach(hold);
+      if (step.k && step.v) newCache.push({ k: hold(step.k), v: hold(step.v) });
+      const probsData = yield step.probs;
+      free(step.probs);
       const moe = moeLayer(moeInput, moeWeights(model, layer), moeConfig, {
         training: options.training,
         stats: options.stats,
+        probsData,
+        // The router rejects non-finite scores, which any NaN or Infinity in its input produces.
+        checkFinite: false,
       });
-      x = tf.add(x, moe.output) as tf.Tensor3D;
-      if (moe.auxLoss && options.training) auxTerms.push(moe.auxLoss);
+      x = hold(tf.add(h, moe.output) as tf.Tensor3D); // residual
+      free(h, moeInput);
+      moe.output.dispose();
+      if (moe.auxLoss && options.training) auxTerms.push(hold(moe.auxLoss));
+      else moe.auxLoss?.dispose();
       expertTokens.push(moe.expertTokens);
       if (moe.stats) {
-        const { expertIndex, gateWeights, expertMeanProb } = moe.stats;
-        routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb });
+        const { expertIndex, gateWeights, expertMeanProb, probs } = moe.stats;
+        routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb, probs });
       }
     }
-    const final = rmsNorm(x, weight(model, 'model.norm.weight') as tf.Tensor1D, eps);
-    const head = weight(model, config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
-    const flatLogits = tf.matMul(tf.reshape(final, [batch * seq, config.hidden_size]), head, false, true);
-    return {
-      logits: tf.reshape(flatLogits, [batch, seq, config.vocab_size]) as tf.Tensor3D,
-      auxLoss: auxTerms.length > 0 ? (tf.addN(auxTerms) as tf.Scalar) : undefined,
-    };
-  });
-
-  if (cache) {
-    disposeCache(cache);
-    newCache.forEach((layerCache, i) => (cache.layers[i] = layerCache));
-    cache.length = newCache[0]!.k.shape[2];
+    const logits = tf.tidy(() => {
+      const final = rmsNorm(x, weight(model, 'model.norm.weight') as tf.Tensor1D, eps);
+      const head = weight(model, config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+      const flat = tf.matMul(tf.reshape(final, [batch * seq, config.hidden_size]), head, false, true);
+      return tf.reshape(flat, [batch, seq, config.vocab_size]) as tf.Tensor3D;
+    });
+    free(x);
+    const auxLoss = auxTerms.length === 0 ? null : (tf.addN(auxTerms) as tf.Scalar);
+    free(...auxTerms);
+    if (cache) {
+      disposeCache(cache);
+      newCache.forEach((layerCache, i) => {
+        live.delete(layerCache.k);
+        live.delete(layerCache.v);
+        cache.layers[i] = layerCache;
+      });
+      cache.length = newCache[0]!.k.shape[2];
+    }
+    return { logits, auxLoss, expertTokens, routing: options.stats ? routing : null };
+  } finally {
+    // Empty on success; after an exception, everything this pass still held.
+    live.forEach((t) => t.dispose());
   }
-  return { logits, auxLoss: auxLoss ?? null, expertTokens, routing: options.stats ? routing : null };
+}
+
+/**
+ * Runs the model on ids [batch, seq] (int32). The caller disposes `logits` and `auxLoss`. With `cache`,
+ * ids continue the cached positions and the cache is extended in place (for token-by-token generation).
+ * Synchronous, so it works inside `tf.variableGrads`; in a browser prefer `mixtralForwardAsync`.
+ */
+export function mixtralForward(model: MixtralModel, ids: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
+  checkIds(ids, model.config.vocab_size, ids.dataSync());
+  const steps = forwardSteps(model, ids, options);
+  try {
+    let next = steps.next();
+    while (!next.done) next = steps.next(next.value.dataSync() as Float32Array);
+    return next.value;
+  } finally {
+    abandon(steps);
+  }
+}
+
+/** Runs a generator's `finally` (freeing its tensors) if a read failed before it finished; no-op after. */
+function abandon(steps: Generator<tf.Tensor2D, ForwardResult, Float32Array>): void {
+  steps.return(undefined as unknown as ForwardResult);
+}
+
+/** `mixtralForward` with every read from the device awaited: the form WebGPU (and a busy GPU) needs. */
+export async function mixtralForwardAsync(
+  model: MixtralModel,
+  ids: tf.Tensor2D,
+  options: ForwardOptions = {},
+): Promise<ForwardResult> {
+  checkIds(ids, model.config.vocab_size, await ids.data());
+  const steps = forwardSteps(model, ids, options);
+  try {
+    let next = steps.next();
+    while (!next.done) next = steps.next((await next.value.data()) as Float32Array);
+    return next.value;
+  } finally {
+    abandon(steps);
+  }
 }
 
 function emptyLayerCache(batch: number, shape: { numKvHeads: number; headDim: number }): LayerCache {

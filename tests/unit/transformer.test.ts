@@ -14,6 +14,7 @@ import {
   emptyCache,
   initMixtral,
   mixtralForward,
+  mixtralForwardAsync,
   mixtralFromTensors,
   mixtralToTensors,
 } from '../../models/transformer.ts';
@@ -81,6 +82,18 @@ describeBackends('Mixtral forward pass', () => {
     expect(logits.shape).toEqual([2, 10, 61]);
     expect(maxAbsDiff(values(logits), expected.logits.flat(2))).toBeLessThan(2e-4);
     tf.dispose([logits, input]);
+    disposeModel(model);
+  });
+
+  it('gives the same logits and routing awaiting its reads (the WebGPU path) as reading synchronously', async () => {
+    const model = initMixtral(tinyConfig({ initializer_range: 0.3 }), 4);
+    const input = ids([[2, 7, 1, 8, 2, 8]]);
+    const sync = mixtralForward(model, input, { stats: true });
+    const later = await mixtralForwardAsync(model, input, { stats: true });
+    expect(maxAbsDiff(values(sync.logits), values(later.logits))).toBe(0);
+    expect(later.routing![1]!.expertIndex).toEqual(sync.routing![1]!.expertIndex);
+    expect(maxAbsDiff(later.routing![0]!.gateWeights, sync.routing![0]!.gateWeights)).toBe(0);
+    tf.dispose([sync.logits, later.logits, input]);
     disposeModel(model);
   });
 

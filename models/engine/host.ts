@@ -1,0 +1,76 @@
+// Connects an Engine to a message port: a Web Worker's global scope, or one end of a MessageChannel
+// when the page has to run the engine on its main thread. Both sides speak models/engine/protocol.ts.
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { Engine, type Fetcher } from './engine.ts';
+import type { FromEngine, ToEngine } from './protocol.ts';
+
+/** The part of a MessagePort / worker scope the host uses. */
+export interface Port {
+  postMessage(message: FromEngine): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToEngine>) => void): void;
+}
+
+const CACHE_NAME = 'moe-lab-checkpoints-v1';
+
+/**
+ * Reads through Cache Storage: checkpoint URLs carry a content hash, so a cached file never goes stale,
+ * and a reader who loaded a model once can use it offline. Where Cache Storage is unavailable (private
+ * windows, insecure origins), files are simply fetched.
+ */
+export const cachedFetch: Fetcher = async (url) => {
+  const cache = typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME).catch(() => null);
+  const hit = await cache?.match(url);
+  if (hit) return { body: new Uint8Array(await hit.arrayBuffer()), fromCache: true };
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`);
+  const body = new Uint8Array(await response.arrayBuffer());
+  await cache?.put(url, new Response(body.slice(), { headers: response.headers })).catch(() => undefined);
+  return { body, fromCache: false };
+};
+
+async function forgetFile(url: string): Promise<void> {
+  if (typeof caches === 'undefined') return;
+  const cache = await caches.open(CACHE_NAME).catch(() => null);
+  await cache?.delete(url);
+}
+
+export interface HostOptions {
+  inWorker: boolean;
+  /** The wasm backend's binaries by file name → URL (the bundler decides where they are served). */
+  wasmPaths: Record<string, string>;
+}
+
+/** Serves engine requests arriving on `port`, one at a time, in arrival order. */
+export function hostEngine(port: Port, options: HostOptions): void {
+  setWasmPaths(options.wasmPaths);
+  const engine = new Engine({ inWorker: options.inWorker, fetchFile: cachedFetch, forgetFile });
+  const cancelled = new Set<number>();
+  let queue: Promise<void> = Promise.resolve();
+
+  port.addEventListener('message', (event) => {
+    const message = event.data;
+    if (message.type === 'cancel') {
+      cancelled.add(message.id);
+      return;
+    }
+    // Requests run one after another: the engine holds one model and one backend.
+    queue = queue.then(async () => {
+      const { id } = message;
+      const context = {
+        progress: (progress: Extract<FromEngine, { type: 'progress' }>['progress']) =>
+          port.postMessage({ id, type: 'progress', progress }),
+        token: (token: Extract<FromEngine, { type: 'token' }>['token']) =>
+          port.postMessage({ id, type: 'token', token }),
+        cancelled: () => cancelled.has(id),
+      };
+      try {
+        const result = await engine.handle(message.type, message.payload, context);
+        port.postMessage({ id, type: 'result', request: message.type, result } as FromEngine);
+      } catch (error) {
+        port.postMessage({ id, type: 'error', message: error instanceof Error ? error.message : String(error) });
+      } finally {
+        cancelled.delete(id);
+      }
+    });
+  });
+}

@@ -1,0 +1,166 @@
+// The messages between a page and the engine worker. One request gets one `result` or one `error`,
+// with any number of `progress` / `token` messages before it; every message carries the request's id.
+import type { BackendName } from '../backend.ts';
+
+export type { BackendName };
+
+/** The order the engine tries backends in when the reader has not chosen one. */
+export const BACKEND_PREFERENCE: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** A checkpoint the page can offer: its files by name (config.json, model.safetensors, …) → URL. */
+export interface CheckpointSource {
+  id: string;
+  files: Record<string, string>;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  topK: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+  maxNewTokens: number;
+}
+
+/** Everything a page can ask, by request type. */
+export interface EngineRequests {
+  init: { backend: BackendName | 'auto' };
+  load: { checkpoint: CheckpointSource };
+  route: { text: string; topK: number };
+  generate: GenerateRequest;
+  heldOutLoss: { text: string; topKs: number[] };
+  memory: Record<string, never>;
+  /** Test hook: makes the WebGL context lost, as a GPU reset or driver crash would. */
+  loseContext: Record<string, never>;
+}
+
+export interface BackendReport {
+  backend: BackendName;
+  /** Why each backend tried before it was passed over, in order. */
+  skipped: { backend: BackendName; reason: string }[];
+  /** Whether the engine runs in a Web Worker (false: on the page's main thread). */
+  inWorker: boolean;
+}
+
+export interface MemoryReport {
+  /** tf.memory(): tensors alive and their bytes (on the GPU too, for webgl/webgpu). */
+  numTensors: number;
+  numBytes: number;
+  /** Bytes of the loaded weights as float32. */
+  weightBytes: number;
+  /** Bytes of the KV cache of the last generation (freed afterwards). */
+  kvCacheBytes: number;
+}
+
+export interface ModelInfo {
+  checkpoint: string;
+  numLayers: number;
+  numExperts: number;
+  /** The K the checkpoint was trained with. */
+  trainedTopK: number;
+  hiddenSize: number;
+  vocabSize: number;
+  /** Parameters held, and used by one token at the trained K (embedding and LM head counted). */
+  totalParams: number;
+  activeParams: number;
+  /** Bytes downloaded (all files) and whether they came from the offline cache. */
+  downloadBytes: number;
+  fromCache: boolean;
+  /** What was verified (checksums, shapes), in sentences. */
+  notes: string[];
+  backend: BackendName;
+}
+
+/** One token of the input, with what each layer's router did with it. */
+export interface RoutedToken {
+  id: number;
+  /** The token's text (may be part of a word, with its leading space). */
+  text: string;
+}
+
+/** One layer's routing for a whole sequence. */
+export interface LayerRoutingReport {
+  /** Chosen experts per token, best first: row-major [tokens, k]. */
+  expertIndex: number[];
+  /** Their gate weights: [tokens, k]. */
+  gateWeights: number[];
+  /** Router probabilities over all N experts: [tokens, N]. */
+  probs: number[];
+  /** Tokens each expert processed. */
+  expertTokens: number[];
+}
+
+export interface Timings {
+  /** Milliseconds of the forward pass over the whole input (prefill). */
+  prefillMs: number;
+  /** Mean milliseconds per generated token (0 when nothing was generated). */
+  msPerToken: number;
+  tokensPerSecond: number;
+}
+
+export interface RouteResult {
+  tokens: RoutedToken[];
+  topK: number;
+  numExperts: number;
+  layers: LayerRoutingReport[];
+  timings: Timings;
+  /** Parameters and forward FLOPs one token uses at this K. */
+  activeParams: number;
+  flopsPerToken: number;
+  memory: MemoryReport;
+}
+
+export interface GeneratedTokenMessage {
+  token: RoutedToken;
+  /** Routing of the step that produced it, per layer (k experts and N probabilities each). */
+  layers: LayerRoutingReport[];
+  ms: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  timings: Timings;
+  memory: MemoryReport;
+  cancelled: boolean;
+}
+
+export interface LossPoint {
+  topK: number;
+  /** Mean next-token cross-entropy (nats) on the held-out text. */
+  loss: number;
+  perplexity: number;
+  tokens: number;
+}
+
+export interface EngineResults {
+  init: BackendReport;
+  load: ModelInfo;
+  route: RouteResult;
+  generate: GenerateResult;
+  heldOutLoss: LossPoint[];
+  memory: MemoryReport;
+  loseContext: BackendReport;
+}
+
+export type RequestType = keyof EngineRequests;
+
+/** Page → engine. */
+export type ToEngine =
+  | { [T in RequestType]: { id: number; type: T; payload: EngineRequests[T] } }[RequestType]
+  | { id: number; type: 'cancel' };
+
+export interface LoadProgress {
+  phase: 'download' | 'verify' | 'convert';
+  /** Bytes so far and in all (download), or 0/1 for the other phases. */
+  loaded: number;
+  total: number;
+  file?: string;
+}
+
+/** Engine → page. */
+export type FromEngine =
+  | { id: number; type: 'progress'; progress: LoadProgress }
+  | { id: number; type: 'token'; token: GeneratedTokenMessage }
+  | { [T in RequestType]: { id: number; type: 'result'; request: T; result: EngineResults[T] } }[RequestType]
+  | { id: number; type: 'error'; message: string };
