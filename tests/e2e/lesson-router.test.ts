@@ -137,7 +137,7 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
     });
     await page.getByRole('button', { name: 'Generate 60 tokens' }).click();
     await page.locator('[data-testid="generated"] .gen-text').waitFor();
-    await page.getByRole('button', { name: 'Generate 60 tokens' }).waitFor({ timeout: 120_000 });
+    await page.locator(`${WIDGET}[data-generations="1"]`).waitFor({ timeout: 120_000 });
     const generated = await page.locator('[data-testid="generated"] .gen-text').textContent();
     assert.ok((generated ?? '').length > 0, 'no text was generated');
     assert.match(await text(page, 'ms-per-token'), /ms\/token · [\d.]+ tokens\/s/);

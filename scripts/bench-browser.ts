@@ -1,0 +1,101 @@
+// `npm run bench:browser`: measures the lesson-3 model in real Chromium, per backend and checkpoint —
+// prefill time, ms per generated token and tokens per second — through the same widget a reader uses.
+// Prints a table and writes bench-results/browser.json. Builds the site first unless --no-build.
+//   node scripts/bench-browser.ts [--backends wasm,webgl,webgpu,cpu] [--checkpoints e8-top2,…] [--no-build]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium } from '../tests/e2e/chromium.ts';
+import { serveStatic } from '../tests/e2e/static-server.ts';
+import { parseFlags } from './args.ts';
+
+const { flags } = parseFlags(
+  {
+    backends: { type: 'string', default: 'wasm,webgl,cpu,webgpu', help: 'backends to measure' },
+    checkpoints: { type: 'string', help: 'checkpoint ids (default: every shipped one)' },
+    'no-build': { type: 'boolean', help: 'use the existing dist/' },
+    runs: { type: 'number', integer: true, min: 1, default: 3, help: 'generations per cell; the median is kept' },
+  },
+  process.argv.slice(2),
+);
+
+const shipped = readdirSync('models/checkpoints', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join('models/checkpoints', d.name, 'model.safetensors')))
+  .map((d) => d.name);
+const checkpoints = flags.checkpoints ? flags.checkpoints.split(',') : shipped;
+const backends = flags.backends.split(',');
+
+if (!flags['no-build']) {
+  const build = spawnSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], {
+    stdio: 'inherit',
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+  });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const site = await serveStatic(join(process.cwd(), 'dist'), '/');
+const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+const rows: { checkpoint: string; backend: string; prefillMs: number; msPerToken: number; tokensPerSecond: number }[] =
+  [];
+try {
+  for (const checkpoint of checkpoints) {
+    for (const backend of backends) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(
+        new URL(`lessons/moe-in-your-browser/?moe.backend=${backend}&moe.checkpoint=${checkpoint}`, site.url).href,
+      );
+      await page.locator('.router-widget').scrollIntoViewIfNeeded();
+      await page.locator('.router-widget[data-phase="ready"]').waitFor({ timeout: 180_000 });
+      await page.locator('[data-testid="routing"]').waitFor({ timeout: 180_000 });
+      const status = (await page.locator('[data-testid="status"]').textContent()) ?? '';
+      const running = /Running on (\w+)/.exec(status)?.[1];
+      if (running !== backend) {
+        console.warn(`${checkpoint}: asked for ${backend}, the engine runs on ${running}; skipped.`);
+        await page.close();
+        continue;
+      }
+      const prefill: number[] = [];
+      const perToken: number[] = [];
+      for (let run = 0; run < flags.runs; run++) {
+        // Re-route first so prefill is measured warm, on the same prompt every run.
+        await page.getByLabel('Text to route').fill(`The jury said it did find that many of the voters ${run}`);
+        await page.waitForTimeout(400);
+        await page.getByRole('button', { name: 'Generate 60 tokens' }).click();
+        await page.locator(`.router-widget[data-generations="${run + 1}"]`).waitFor({ timeout: 600_000 });
+        prefill.push(Number(await page.locator('[data-testid="prefill-ms"]').getAttribute('data-value')));
+        perToken.push(Number(await page.locator('[data-testid="ms-per-token"]').getAttribute('data-value')));
+      }
+      const msPerToken = median(perToken);
+      rows.push({ checkpoint, backend, prefillMs: median(prefill), msPerToken, tokensPerSecond: 1000 / msPerToken });
+      console.log(`${checkpoint} on ${backend}: ${msPerToken.toFixed(1)} ms/token`);
+      await page.close();
+    }
+  }
+} finally {
+  await browser.close();
+  await site.close();
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  chromium: browser.version(),
+  gpu: 'none: WebGL and WebGPU run on SwiftShader (software), so their figures are not GPU figures',
+};
+console.table(
+  rows.map((r) => ({
+    checkpoint: r.checkpoint,
+    backend: r.backend,
+    'prefill ms': r.prefillMs.toFixed(1),
+    'ms/token': r.msPerToken.toFixed(1),
+    'tokens/s': r.tokensPerSecond.toFixed(1),
+  })),
+);
+console.log(machine);
+mkdirSync('bench-results', { recursive: true });
+writeFileSync('bench-results/browser.json', JSON.stringify({ machine, rows, date: new Date().toISOString() }, null, 2));
+console.log('wrote bench-results/browser.json');
