@@ -144,7 +144,9 @@ function writeField(config: JsonObject, path: string, value: number): void {
  * or fractional one with its usual sentence; only a value that is no number at all is stopped here.
  */
 export function applyEdits(config: unknown, edits: Readonly<Record<string, number>>): JsonObject {
-  const copy = structuredClone(asJsonObject(config));
+  // A JSON round trip, not structuredClone: a config is JSON by definition, and a UI framework's reactive
+  // proxy around it cannot be structured-cloned.
+  const copy = JSON.parse(JSON.stringify(asJsonObject(config))) as JsonObject;
   const fields = editableFields(copy);
   for (const [path, value] of Object.entries(edits)) {
     const spec = fields.find((f) => f.path === path);
