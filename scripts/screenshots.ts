@@ -7,7 +7,13 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, findChromium } from '../tests/e2e/chromium.ts';
 import { serveStatic } from '../tests/e2e/static-server.ts';
 
-const PAGES = ['', 'lessons/moe-equation/', 'lessons/moe-inside-the-transformer/', 'lessons/moe-in-your-browser/', 'no-such-page/'];
+const PAGES = [
+  '',
+  'lessons/moe-equation/',
+  'lessons/moe-inside-the-transformer/',
+  'lessons/moe-in-your-browser/',
+  'no-such-page/',
+];
 const only = process.argv.slice(2);
 const outDir = join(process.cwd(), 'screenshots');
 mkdirSync(outDir, { recursive: true });

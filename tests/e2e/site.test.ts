@@ -3,7 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launch, openPage, seriousA11yViolations, siteUrl } from './browser.ts';
 
-const PAGES = ['', 'lessons/moe-equation/', 'lessons/moe-inside-the-transformer/', 'lessons/moe-in-your-browser/', 'no-such-page/'];
+const PAGES = [
+  '',
+  'lessons/moe-equation/',
+  'lessons/moe-inside-the-transformer/',
+  'lessons/moe-in-your-browser/',
+  'no-such-page/',
+];
 
 describe('site shell', () => {
   let browser: Browser;
