@@ -7,12 +7,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../models/config.ts';
+import { mixtralTensorSpecs, shapeSize } from '../models/config.ts';
 import type { MixtralConfig } from '../models/config.ts';
 import type { AdamWState } from '../models/optim.ts';
 import { decodeSafetensors, encodeSafetensors } from '../models/safetensors.ts';
 import { mixtralFromTensors } from '../models/transformer.ts';
-import type { HostTensor, MixtralConfigWithRouting, MixtralModel } from '../models/transformer.ts';
+import type { HostTensor, MixtralModel } from '../models/transformer.ts';
 import { loadCheckpointDir } from './checkpoint-fs.ts';
 
 export const STATE_DIR = 'train-state';
@@ -95,19 +95,13 @@ export function parameterCounts(config: MixtralConfig): { total: number; active:
   return { total, active: total - unused };
 }
 
-/**
- * A checkpoint directory → model, with the routing fields the config parser does not keep (norm_topk_prob,
- * which the Switch-style top-1 checkpoints set to false) read back from config.json.
- */
+/** A checkpoint directory → model and its tokenizer.json. */
 export async function loadModelDir(dir: string): Promise<{ model: MixtralModel; tokenizerJson: unknown }> {
   const checkpoint = await loadCheckpointDir(dir);
-  const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { norm_topk_prob?: unknown };
-  const config: MixtralConfigWithRouting = parseMixtralConfig(raw);
-  if (typeof raw.norm_topk_prob === 'boolean') config.norm_topk_prob = raw.norm_topk_prob;
   if (checkpoint.tokenizerJson === undefined) {
     throw new Error(`${dir} has no tokenizer.json; copy models/checkpoints/tokenizer.json there.`);
   }
-  return { model: mixtralFromTensors(config, checkpoint.tensors), tokenizerJson: checkpoint.tokenizerJson };
+  return { model: mixtralFromTensors(checkpoint.config, checkpoint.tensors), tokenizerJson: checkpoint.tokenizerJson };
 }
 
 /** The machine, for training.json: timings mean little without it. */

@@ -7,11 +7,11 @@ import type { BackendName } from '../../models/backend.ts';
 import { evalBatches, randomBatch } from '../../models/batches.ts';
 import { saveCheckpoint } from '../../models/checkpoint.ts';
 import { parseMixtralConfig } from '../../models/config.ts';
+import type { MixtralConfig } from '../../models/config.ts';
 import { AdamW, learningRate } from '../../models/optim.ts';
 import type { LrSchedule } from '../../models/optim.ts';
 import { evaluate, trainStep } from '../../models/train.ts';
 import { initMixtral, mixtralFromTensors, mixtralToTensors } from '../../models/transformer.ts';
-import type { MixtralConfigWithRouting } from '../../models/transformer.ts';
 import type { FloatDtype } from '../../models/safetensors.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec, FlagValues } from '../args.ts';
@@ -96,8 +96,11 @@ const RUN_FLAGS = [
   'seed',
 ] as const;
 
-function buildConfig(flags: Flags, vocabSize: number, endOfTextId: number): MixtralConfigWithRouting {
-  const config: MixtralConfigWithRouting = parseMixtralConfig({
+function buildConfig(flags: Flags, vocabSize: number, endOfTextId: number): MixtralConfig {
+  // Switch-style top-1: renormalising a single weight gives 1 and cuts the router off from the LM loss,
+  // so K = 1 keeps the raw probability as the Switch Transformer does (Fedus et al. 2022, eq. 2).
+  const switchStyle = flags['top-k'] === 1 && flags.experts > 1;
+  return parseMixtralConfig({
     model_type: 'mixtral',
     architectures: ['MixtralForCausalLM'],
     vocab_size: vocabSize,
@@ -117,11 +120,8 @@ function buildConfig(flags: Flags, vocabSize: number, endOfTextId: number): Mixt
     bos_token_id: endOfTextId,
     eos_token_id: endOfTextId,
     pad_token_id: null,
+    ...(switchStyle ? { norm_topk_prob: false } : {}),
   });
-  // Switch-style top-1: renormalising a single weight gives 1 and cuts the router off from the LM loss,
-  // so K = 1 keeps the raw probability as the Switch Transformer does (Fedus et al. 2022, eq. 2).
-  if (flags['top-k'] === 1 && flags.experts > 1) config.norm_topk_prob = false;
-  return config;
 }
 
 function formatDuration(seconds: number): string {
