@@ -3,6 +3,7 @@
 // engine runs on the main thread behind a MessageChannel, and `inWorker` in the init report says so.
 import type {
   BackendReport,
+  BenchResult,
   EngineRequests,
   EngineResults,
   FromEngine,
@@ -15,6 +16,7 @@ import type {
 export interface RequestHandlers {
   onProgress?: (progress: LoadProgress) => void;
   onToken?: (token: GeneratedTokenMessage) => void;
+  onBenchRow?: (row: BenchResult, done: number, total: number) => void;
   /** Aborting cancels the request in the engine; the promise then settles with what the engine returns. */
   signal?: AbortSignal;
 }
@@ -69,6 +71,7 @@ export class EngineClient {
     if (!pending) return;
     if (message.type === 'progress') pending.handlers.onProgress?.(message.progress);
     else if (message.type === 'token') pending.handlers.onToken?.(message.token);
+    else if (message.type === 'benchRow') pending.handlers.onBenchRow?.(message.row, message.done, message.total);
     else {
       this.pending.delete(message.id);
       if (message.type === 'result') pending.resolve(message.result);

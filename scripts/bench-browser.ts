@@ -63,7 +63,7 @@ try {
         // Re-route first so prefill is measured warm, on the same prompt every run.
         await page.getByLabel('Text to route').fill(`The jury said it did find that many of the voters ${run}`);
         await page.waitForTimeout(400);
-        await page.getByRole('button', { name: 'Generate 60 tokens' }).click();
+        await page.getByRole('button', { name: 'Generate', exact: true }).click();
         await page.locator(`.router-widget[data-generations="${run + 1}"]`).waitFor({ timeout: 600_000 });
         prefill.push(Number(await page.locator('[data-testid="prefill-ms"]').getAttribute('data-value')));
         perToken.push(Number(await page.locator('[data-testid="ms-per-token"]').getAttribute('data-value')));

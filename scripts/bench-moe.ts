@@ -10,9 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupNodeBackend } from '../models/backend-node.ts';
-import { linearWeight, swiGLU } from '../models/experts.ts';
-import { initMoeParams, moeLayer } from '../models/moe-layer.ts';
-import type { MoeConfig, MoeParams } from '../models/moe-layer.ts';
+import { benchmarkCase, type BenchResult, type Timing } from '../models/bench.ts';
 import { describeFlags, parseFlags } from './args.ts';
 
 const FLAGS = {
@@ -29,128 +27,35 @@ const FLAGS = {
   help: { type: 'boolean', help: 'show this help' },
 } as const;
 
-type Impl = 'sparse' | 'masked' | 'dense';
-interface Timing {
-  /** Medians (what the table and targets use). */
-  fwdMs: number;
-  fwdBwdMs: number;
-  /** Fastest runs: less disturbed by other processes on a shared machine. */
-  fwdMinMs: number;
-  fwdBwdMinMs: number;
-  peakBytes: number;
-}
-interface Row {
+interface Row extends BenchResult {
   backend: string;
-  numExperts: number;
-  topK: number;
-  sparse: Timing;
-  masked: Timing;
-  dense: Timing;
 }
 
 function list(s: string): number[] {
   return s.split(',').map(Number);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
-
-/** Wall time of one run, reading back and disposing what it returns. */
-function timeOnce(run: () => tf.Tensor[]): number {
-  const start = performance.now();
-  const out = run();
-  out[0]?.dataSync(); // cpu and wasm are synchronous; this keeps the timing honest elsewhere too
-  const ms = performance.now() - start;
-  tf.dispose(out);
-  return ms;
-}
-
-/**
- * Median and minimum times of several workloads, measured round-robin (one run of each per round) so
- * that a burst of load from other processes on a shared machine hits all of them alike.
- */
-function timeInterleaved(
-  runs: Array<() => tf.Tensor[]>,
-  reps: number,
-  warmup: number,
-): Array<{ median: number; min: number }> {
-  for (let i = 0; i < warmup; i++) runs.forEach(timeOnce);
-  const samples = runs.map((): number[] => []);
-  for (let r = 0; r < reps; r++) runs.forEach((run, i) => samples[i]!.push(timeOnce(run)));
-  return samples.map((xs) => ({ median: median(xs), min: Math.min(...xs) }));
-}
-
-/** Peak engine bytes (tf.memory().numBytes) while `run` executes, weights and input included. */
-async function peakBytes(run: () => tf.Tensor[]): Promise<number> {
-  let out: tf.Tensor[] = [];
-  const info = await tf.profile(() => {
-    out = run();
-    return [];
-  });
-  tf.dispose(out);
-  return info.peakBytes;
-}
-
-function trainable(p: MoeParams): tf.Variable[] {
-  return [p.wGate, ...p.experts.flatMap((w) => [w.w1, w.w2, w.w3])] as tf.Variable[];
-}
-
-/** Forward and forward+backward closures for one implementation. */
-function workloads(impl: Impl, x: tf.Tensor2D, config: MoeConfig, params: MoeParams, dense: MoeParams['experts'][0]) {
-  const forward = (): tf.Tensor =>
-    impl === 'dense'
-      ? swiGLU(x, dense)
-      : moeLayer(x, params, config, { dispatch: impl === 'masked' ? 'dense-masked-baseline' : 'sparse' }).output;
-  const vars = impl === 'dense' ? ([dense.w1, dense.w2, dense.w3] as tf.Variable[]) : trainable(params);
-  return {
-    fwd: (): tf.Tensor[] => [tf.tidy(forward)],
-    fwdBwd: (): tf.Tensor[] => {
-      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(forward())) as tf.Scalar, vars);
-      return [value, ...Object.values(grads)];
-    },
-  };
-}
-
 async function benchBackend(backend: string, flags: ReturnType<typeof settings>): Promise<Row[]> {
   await setupNodeBackend(backend as 'wasm' | 'cpu');
   const { tokens, d, h, reps, warmup } = flags;
-  const x = tf.randomNormal([tokens, d], 0, 1, 'float32', 1) as tf.Tensor2D;
   const rows: Row[] = [];
   for (const numExperts of flags.experts) {
     for (const topK of flags.k.filter((k) => k <= numExperts)) {
-      const config: MoeConfig = { dModel: d, dHidden: h, numExperts, topK };
-      const params = initMoeParams(config, 7);
-      const dense = {
-        w1: linearWeight(topK * h, d, 1),
-        w2: linearWeight(d, topK * h, 2),
-        w3: linearWeight(topK * h, d, 3),
-      };
-      const impls = ['sparse', 'masked', 'dense'] as const;
-      const loads = impls.map((impl) => workloads(impl, x, config, params, dense));
-      const ms = timeInterleaved(
-        loads.flatMap((w) => [w.fwd, w.fwdBwd]),
+      const result = await benchmarkCase({
+        numExperts,
+        topK,
+        tokens,
+        dModel: d,
+        dHidden: h,
         reps,
         warmup,
-      );
-      const row: Partial<Row> = { backend, numExperts, topK };
-      for (const [i, impl] of impls.entries()) {
-        const [fwd, fwdBwd] = [ms[2 * i]!, ms[2 * i + 1]!];
-        row[impl] = {
-          fwdMs: fwd.median,
-          fwdBwdMs: fwdBwd.median,
-          fwdMinMs: fwd.min,
-          fwdBwdMinMs: fwdBwd.min,
-          peakBytes: await peakBytes(loads[i]!.fwdBwd),
-        };
-      }
-      tf.dispose([...trainable(params), dense.w1, dense.w2, dense.w3]);
-      rows.push(row as Row);
-      printRow(row as Row);
+        backward: true,
+      });
+      const row: Row = { backend, ...result };
+      rows.push(row);
+      printRow(row);
     }
   }
-  x.dispose();
   return rows;
 }
 

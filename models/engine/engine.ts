@@ -3,6 +3,7 @@
 // models/engine/worker.ts connects it to a Web Worker, components/engine-client.ts to a page.
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from '../backend.ts';
+import { benchmarkCase, type BenchResult } from '../bench.ts';
 import { loadCheckpoint } from '../checkpoint.ts';
 import { headDim } from '../config.ts';
 import { generateTokens } from '../generate.ts';
@@ -36,6 +37,7 @@ import {
 export interface RequestContext {
   progress(progress: LoadProgress): void;
   token(token: GeneratedTokenMessage): void;
+  benchRow(row: BenchResult, done: number, total: number): void;
   /** True once the page has cancelled this request. */
   cancelled(): boolean;
 }
@@ -131,6 +133,8 @@ export class Engine {
       }
       case 'memory':
         return this.memory() as EngineResults[T];
+      case 'benchmark':
+        return (await this.benchmark((payload as EngineRequests['benchmark']).cases, context)) as EngineResults[T];
       case 'loseContext':
         return (await this.loseContext(context)) as EngineResults[T];
     }
@@ -218,6 +222,7 @@ export class Engine {
       trainedTopK: checkpoint.config.num_experts_per_tok,
       hiddenSize: checkpoint.config.hidden_size,
       vocabSize: checkpoint.config.vocab_size,
+      contextSize: checkpoint.config.max_position_embeddings,
       totalParams: params.total,
       activeParams: params.active,
       downloadBytes: downloaded,
@@ -275,13 +280,20 @@ export class Engine {
     const { model, tokenizer } = this.requireModel();
     this.checkTopK(request.topK);
     const promptIds = [tokenizer.endOfTextId, ...tokenizer.encode(request.prompt).ids];
+    // The model never saw positions past its context in training: generate only into the room left.
+    const room = model.config.max_position_embeddings - promptIds.length;
+    if (room < 1) {
+      throw new Error(
+        `The text already fills this model's ${model.config.max_position_embeddings}-token context; shorten it to generate.`,
+      );
+    }
     const generated: number[] = [];
     let prefillMs = 0;
     let decodeMs = 0;
     let cancelled = false;
     const c = model.config;
     for await (const step of generateTokens(model, promptIds, {
-      maxNewTokens: request.maxNewTokens,
+      maxNewTokens: Math.min(request.maxNewTokens, room),
       temperature: request.temperature,
       topP: request.topP,
       seed: request.seed,
@@ -295,7 +307,12 @@ export class Engine {
       this.lastKvCacheBytes = 2 * c.num_hidden_layers * c.num_key_value_heads * headDim(c) * length * 4;
       if (step.id === tokenizer.endOfTextId) break;
       generated.push(step.id);
-      context.token({ token: this.tokens([step.id])[0]!, layers: routingReport(step.routing), ms: step.ms });
+      context.token({
+        token: this.tokens([step.id])[0]!,
+        text: tokenizer.decode(generated),
+        layers: routingReport(step.routing),
+        ms: step.ms,
+      });
       if (context.cancelled()) {
         cancelled = true;
         break;
@@ -332,6 +349,22 @@ export class Engine {
       points.push({ topK, loss: value, perplexity: Math.exp(value), tokens: ids.length - 1 });
     }
     return points;
+  }
+
+  /** The MoE-layer benchmark, case by case, streaming each row; stops between runs when cancelled. */
+  async benchmark(cases: EngineRequests['benchmark']['cases'], context: RequestContext) {
+    if (!this.backend) await this.init('auto');
+    const results: BenchResult[] = [];
+    for (const [i, c] of cases.entries()) {
+      if (context.cancelled()) break;
+      const row = await benchmarkCase(c, context.cancelled);
+      if (context.cancelled()) break;
+      results.push(row);
+      context.benchRow(row, i + 1, cases.length);
+      // Lets a cancel message arrive between cases.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return { backend: this.backend!, results, cancelled: context.cancelled() };
   }
 
   memory(): MemoryReport {

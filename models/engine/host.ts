@@ -1,7 +1,7 @@
 // Connects an Engine to a message port: a Web Worker's global scope, or one end of a MessageChannel
 // when the page has to run the engine on its main thread. Both sides speak models/engine/protocol.ts.
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { Engine, type Fetcher } from './engine.ts';
+import { Engine, type Fetcher, type RequestContext } from './engine.ts';
 import type { FromEngine, ToEngine } from './protocol.ts';
 
 /** The part of a MessagePort / worker scope the host uses. */
@@ -56,11 +56,10 @@ export function hostEngine(port: Port, options: HostOptions): void {
     // Requests run one after another: the engine holds one model and one backend.
     queue = queue.then(async () => {
       const { id } = message;
-      const context = {
-        progress: (progress: Extract<FromEngine, { type: 'progress' }>['progress']) =>
-          port.postMessage({ id, type: 'progress', progress }),
-        token: (token: Extract<FromEngine, { type: 'token' }>['token']) =>
-          port.postMessage({ id, type: 'token', token }),
+      const context: RequestContext = {
+        progress: (progress) => port.postMessage({ id, type: 'progress', progress }),
+        token: (token) => port.postMessage({ id, type: 'token', token }),
+        benchRow: (row, done, total) => port.postMessage({ id, type: 'benchRow', row, done, total }),
         cancelled: () => cancelled.has(id),
       };
       try {

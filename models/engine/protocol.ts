@@ -1,8 +1,9 @@
 // The messages between a page and the engine worker. One request gets one `result` or one `error`,
 // with any number of `progress` / `token` messages before it; every message carries the request's id.
 import type { BackendName } from '../backend.ts';
+import type { BenchCase, BenchResult } from '../bench.ts';
 
-export type { BackendName };
+export type { BackendName, BenchCase, BenchResult };
 
 /** The order the engine tries backends in when the reader has not chosen one. */
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -30,6 +31,8 @@ export interface EngineRequests {
   generate: GenerateRequest;
   heldOutLoss: { text: string; topKs: number[] };
   memory: Record<string, never>;
+  /** Times the MoE layer (sparse, dense-masked, equal-active dense) for each case, on the running backend. */
+  benchmark: { cases: BenchCase[] };
   /** Test hook: makes the WebGL context lost, as a GPU reset or driver crash would. */
   loseContext: Record<string, never>;
 }
@@ -60,6 +63,8 @@ export interface ModelInfo {
   trainedTopK: number;
   hiddenSize: number;
   vocabSize: number;
+  /** Positions the model was trained on (max_position_embeddings): prompt plus generated tokens. */
+  contextSize: number;
   /** Parameters held, and used by one token at the trained K (embedding and LM head counted). */
   totalParams: number;
   activeParams: number;
@@ -112,6 +117,8 @@ export interface RouteResult {
 
 export interface GeneratedTokenMessage {
   token: RoutedToken;
+  /** The whole continuation so far, decoded at once (a character can span two tokens). */
+  text: string;
   /** Routing of the step that produced it, per layer (k experts and N probabilities each). */
   layers: LayerRoutingReport[];
   ms: number;
@@ -140,7 +147,14 @@ export interface EngineResults {
   generate: GenerateResult;
   heldOutLoss: LossPoint[];
   memory: MemoryReport;
+  benchmark: BenchmarkResult;
   loseContext: BackendReport;
+}
+
+export interface BenchmarkResult {
+  backend: BackendName;
+  results: BenchResult[];
+  cancelled: boolean;
 }
 
 export type RequestType = keyof EngineRequests;
@@ -162,5 +176,6 @@ export interface LoadProgress {
 export type FromEngine =
   | { id: number; type: 'progress'; progress: LoadProgress }
   | { id: number; type: 'token'; token: GeneratedTokenMessage }
+  | { id: number; type: 'benchRow'; row: BenchResult; done: number; total: number }
   | { [T in RequestType]: { id: number; type: 'result'; request: T; result: EngineResults[T] } }[RequestType]
   | { id: number; type: 'error'; message: string };

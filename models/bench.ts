@@ -1,0 +1,140 @@
+// The MoE-layer benchmark's workloads and timing, shared by `npm run bench:moe` (Node) and the browser
+// engine (lesson "Why sparse is cheaper"), so the reader's numbers come from the same code as ours.
+//
+// For one (N, K): the sparse layer, the dense-masked baseline (all N experts on every token, the
+// unchosen ones zeroed) and a plain SwiGLU FFN as wide as K experts (the same active parameters).
+import * as tf from '@tensorflow/tfjs-core';
+import { linearWeight, swiGLU, type ExpertWeights } from './experts.ts';
+import { initMoeParams, moeLayer, type MoeConfig, type MoeParams } from './moe-layer.ts';
+
+export type Implementation = 'sparse' | 'masked' | 'dense';
+export const IMPLEMENTATIONS: readonly Implementation[] = ['sparse', 'masked', 'dense'];
+
+export interface BenchCase {
+  numExperts: number;
+  topK: number;
+  tokens: number;
+  dModel: number;
+  dHidden: number;
+  /** Timed runs per measurement (the median is reported) and untimed runs before them. */
+  reps: number;
+  warmup: number;
+  /** Also time forward+backward (training); forward only otherwise. */
+  backward: boolean;
+}
+
+export interface Timing {
+  fwdMs: number;
+  /** NaN when the case did not time the backward pass. */
+  fwdBwdMs: number;
+  /** Fastest runs: less disturbed by other work on a busy machine. */
+  fwdMinMs: number;
+  fwdBwdMinMs: number;
+  /** Peak tf.memory().numBytes during a forward pass, weights and input included. */
+  peakBytes: number;
+}
+
+export type BenchResult = { numExperts: number; topK: number } & Record<Implementation, Timing>;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+
+/** Wall time of one run, waiting for the device to finish (`await data()`), then freeing its outputs. */
+async function timeOnce(run: () => tf.Tensor[]): Promise<number> {
+  const start = performance.now();
+  const out = run();
+  await out[0]?.data();
+  const ms = performance.now() - start;
+  tf.dispose(out);
+  return ms;
+}
+
+/**
+ * Median and fastest times of several workloads, measured round-robin (one run of each per round) so a
+ * burst of load from elsewhere hits all of them alike.
+ */
+export async function timeInterleaved(
+  runs: Array<() => tf.Tensor[]>,
+  reps: number,
+  warmup: number,
+  cancelled: () => boolean = () => false,
+): Promise<Array<{ median: number; min: number }>> {
+  for (let i = 0; i < warmup; i++) for (const run of runs) await timeOnce(run);
+  const samples = runs.map((): number[] => []);
+  for (let r = 0; r < reps && !cancelled(); r++) {
+    for (const [i, run] of runs.entries()) samples[i]!.push(await timeOnce(run));
+  }
+  return samples.map((xs) => ({ median: median(xs), min: Math.min(...xs) }));
+}
+
+async function peakBytes(run: () => tf.Tensor[]): Promise<number> {
+  let out: tf.Tensor[] = [];
+  const info = await tf.profile(() => {
+    out = run();
+    return [];
+  });
+  tf.dispose(out);
+  return info.peakBytes;
+}
+
+function trainable(p: MoeParams): tf.Variable[] {
+  return [p.wGate, ...p.experts.flatMap((w) => [w.w1, w.w2, w.w3])] as tf.Variable[];
+}
+
+/** Forward and forward+backward closures for one implementation. */
+export function workloads(
+  impl: Implementation,
+  x: tf.Tensor2D,
+  config: MoeConfig,
+  params: MoeParams,
+  dense: ExpertWeights,
+): { fwd: () => tf.Tensor[]; fwdBwd: () => tf.Tensor[] } {
+  const forward = (): tf.Tensor =>
+    impl === 'dense'
+      ? swiGLU(x, dense)
+      : moeLayer(x, params, config, {
+          dispatch: impl === 'masked' ? 'dense-masked-baseline' : 'sparse',
+          checkFinite: false,
+        }).output;
+  const vars = impl === 'dense' ? ([dense.w1, dense.w2, dense.w3] as tf.Variable[]) : trainable(params);
+  return {
+    fwd: () => [tf.tidy(forward)],
+    fwdBwd: () => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(forward())) as tf.Scalar, vars);
+      return [value, ...Object.values(grads)];
+    },
+  };
+}
+
+/** Times the three implementations for one (N, K) on the active backend; frees everything it made. */
+export async function benchmarkCase(c: BenchCase, cancelled: () => boolean = () => false): Promise<BenchResult> {
+  const config: MoeConfig = { dModel: c.dModel, dHidden: c.dHidden, numExperts: c.numExperts, topK: c.topK };
+  const x = tf.randomNormal([c.tokens, c.dModel], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const params = initMoeParams(config, 7);
+  const width = c.topK * c.dHidden;
+  const dense: ExpertWeights = {
+    w1: linearWeight(width, c.dModel, 1),
+    w2: linearWeight(c.dModel, width, 2),
+    w3: linearWeight(width, c.dModel, 3),
+  };
+  try {
+    const loads = IMPLEMENTATIONS.map((impl) => workloads(impl, x, config, params, dense));
+    const runs = loads.flatMap((w) => (c.backward ? [w.fwd, w.fwdBwd] : [w.fwd]));
+    const ms = await timeInterleaved(runs, c.reps, c.warmup, cancelled);
+    const per = c.backward ? 2 : 1;
+    const result = { numExperts: c.numExperts, topK: c.topK } as BenchResult;
+    for (const [i, impl] of IMPLEMENTATIONS.entries()) {
+      const fwd = ms[per * i]!;
+      const fwdBwd = c.backward ? ms[per * i + 1]! : { median: NaN, min: NaN };
+      result[impl] = {
+        fwdMs: fwd.median,
+        fwdBwdMs: fwdBwd.median,
+        fwdMinMs: fwd.min,
+        fwdBwdMinMs: fwdBwd.min,
+        peakBytes: await peakBytes(loads[i]!.fwd),
+      };
+    }
+    return result;
+  } finally {
+    tf.dispose([x, ...trainable(params), dense.w1, dense.w2, dense.w3]);
+  }
+}
