@@ -135,3 +135,16 @@ export function summariseExperts(results: readonly BenchResult[], pass: Pass): E
     sparseNotFaster: rows.filter((r) => passMs(r.sparse, pass) >= passMs(r.masked, pass)).map((r) => r.numExperts),
   };
 }
+
+/**
+ * Expected number of distinct experts a batch of `tokens` tokens touches in one layer, if each token picked
+ * its K of N experts uniformly at random: N · (1 − (1 − K/N)^tokens). Each expert is missed by one token with
+ * probability 1 − K/N. An idealisation (real routers are neither uniform nor independent), used by the
+ * lesson to show how quickly every expert's weights must be read from memory on every step.
+ */
+export function expectedExpertsTouched(numExperts: number, topK: number, tokens: number): number {
+  if (!(topK >= 1 && topK <= numExperts)) {
+    throw new Error(`K must be between 1 and the number of experts (${numExperts}); got ${topK}.`);
+  }
+  return numExperts * (1 - (1 - topK / numExperts) ** tokens);
+}

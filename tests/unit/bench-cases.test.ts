@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { IMPLEMENTATIONS, type BenchResult, type Timing } from '../../models/bench.ts';
-import { memorySeries, SERIES, summariseExperts, sweepCases, sweepTopK, timeSeries } from '../../models/bench-cases.ts';
+import {
+  expectedExpertsTouched,
+  memorySeries,
+  SERIES,
+  summariseExperts,
+  sweepCases,
+  sweepTopK,
+  timeSeries,
+} from '../../models/bench-cases.ts';
 
 const OPTIONS = { tokens: 512, pass: 'forward', reps: 5, warmup: 1 } as const;
 
@@ -112,5 +120,19 @@ describe('the N-sweep summary', () => {
   it('names the N where sparse was not faster than dense-masked', () => {
     const s = summariseExperts([result(2, 2, 6, 5, 3), result(4, 2, 9, 9, 3), result(8, 2, 10, 17, 3)], 'forward');
     expect(s?.sparseNotFaster).toEqual([2, 4]);
+  });
+});
+
+describe('experts a batch touches', () => {
+  it('is K for one token, and nears N as the batch grows', () => {
+    expect(expectedExpertsTouched(8, 2, 1)).toBeCloseTo(2, 12);
+    // 8 · (1 − 0.75⁴) = 5.47: four tokens already touch most of Mixtral's eight experts.
+    expect(expectedExpertsTouched(8, 2, 4)).toBeCloseTo(5.46875, 12);
+    expect(expectedExpertsTouched(8, 2, 64)).toBeGreaterThan(7.999);
+    expect(expectedExpertsTouched(8, 8, 1)).toBe(8);
+  });
+
+  it('refuses a K outside 1…N with a sentence', () => {
+    expect(() => expectedExpertsTouched(8, 9, 1)).toThrow('K must be between 1 and the number of experts (8); got 9.');
   });
 });
