@@ -114,7 +114,10 @@ export interface ExpertsSummary {
   growth: Record<Implementation, number>;
   /** Dense-masked ÷ sparse at toN: how much the sparse layer saves over computing every expert. */
   maskedOverSparse: number;
-  /** The N at which sparse was not faster than dense-masked, in increasing order. */
+  /**
+   * The N > K at which sparse was not faster than dense-masked, in increasing order. N = K is left out:
+   * every token uses every expert there, so there is nothing to skip and sparse can only add routing work.
+   */
   sparseNotFaster: number[];
 }
 
@@ -132,7 +135,9 @@ export function summariseExperts(results: readonly BenchResult[], pass: Pass): E
     toN: last.numExperts,
     growth: { sparse: ratio('sparse'), masked: ratio('masked'), dense: ratio('dense') },
     maskedOverSparse: passMs(last.masked, pass) / passMs(last.sparse, pass),
-    sparseNotFaster: rows.filter((r) => passMs(r.sparse, pass) >= passMs(r.masked, pass)).map((r) => r.numExperts),
+    sparseNotFaster: rows
+      .filter((r) => r.numExperts > r.topK && passMs(r.sparse, pass) >= passMs(r.masked, pass))
+      .map((r) => r.numExperts),
   };
 }
 
