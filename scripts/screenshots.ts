@@ -12,6 +12,7 @@ const PAGES = [
   'lessons/moe-equation/',
   'lessons/moe-inside-the-transformer/',
   'lessons/moe-in-your-browser/',
+  'lessons/why-sparse-is-cheaper/',
   'no-such-page/',
 ];
 const only = process.argv.slice(2);

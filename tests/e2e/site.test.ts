@@ -8,6 +8,7 @@ const PAGES = [
   'lessons/moe-equation/',
   'lessons/moe-inside-the-transformer/',
   'lessons/moe-in-your-browser/',
+  'lessons/why-sparse-is-cheaper/',
   'no-such-page/',
 ];
 
