@@ -30,7 +30,10 @@ export interface Timing {
   /** Fastest runs: less disturbed by other work on a busy machine. */
   fwdMinMs: number;
   fwdBwdMinMs: number;
-  /** Peak tf.memory().numBytes during a forward pass, weights and input included. */
+  /**
+   * Peak memory of a forward pass: this implementation's own weights and the input, plus the most its
+   * activations held at once. The other implementations' weights, alive at the same time, are not counted.
+   */
   peakBytes: number;
 }
 
@@ -77,14 +80,20 @@ export async function timeInterleaved(
   return samples.map((xs) => ({ median: median(xs), min: Math.min(...xs) }));
 }
 
-async function peakBytes(run: () => tf.Tensor[]): Promise<number> {
+/** Bytes of float32 tensors. */
+const bytesOf = (tensors: tf.Tensor[]): number => tensors.reduce((sum, t) => sum + 4 * t.size, 0);
+
+/** Peak bytes allocated during `run` beyond what was alive before it, plus `ownBytes` (its weights and input). */
+async function peakBytes(run: () => tf.Tensor[], ownBytes: number): Promise<number> {
+  const before = tf.memory().numBytes;
   let out: tf.Tensor[] = [];
   const info = await tf.profile(() => {
     out = run();
     return [];
   });
   tf.dispose(out);
-  return info.peakBytes;
+  // tf.profile's peak counts every tensor alive, the other implementations' weights too.
+  return info.peakBytes - before + ownBytes;
 }
 
 function trainable(p: MoeParams): tf.Variable[] {
@@ -129,6 +138,12 @@ export async function benchmarkCase(c: BenchCase, cancelled: () => boolean = () 
   };
   try {
     const loads = IMPLEMENTATIONS.map((impl) => workloads(impl, x, config, params, dense));
+    const moeBytes = bytesOf([x, ...trainable(params)]);
+    const owned: Record<Implementation, number> = {
+      sparse: moeBytes,
+      masked: moeBytes,
+      dense: bytesOf([x, dense.w1, dense.w2, dense.w3]),
+    };
     const runs = loads.flatMap((w) => (c.backward ? [w.fwd, w.fwdBwd] : [w.fwd]));
     const ms = await timeInterleaved(runs, c.reps, c.warmup, cancelled);
     const per = c.backward ? 2 : 1;
@@ -142,7 +157,7 @@ export async function benchmarkCase(c: BenchCase, cancelled: () => boolean = () 
         fwdMinMs: fwd.min,
         fwdBwdMinMs: fwdBwd.min,
         // A cancelled case is thrown away by the caller: skip the extra pass.
-        peakBytes: cancelled() ? NaN : await peakBytes(loads[i]!.fwd),
+        peakBytes: cancelled() ? NaN : await peakBytes(loads[i]!.fwd, owned[impl]),
       };
     }
     return result;
