@@ -7,7 +7,8 @@ import { randomBatch } from '../../models/batches.ts';
 import { parseMixtralConfig } from '../../models/config.ts';
 import { AdamW, learningRate } from '../../models/optim.ts';
 import { crossEntropy, evaluate, trainStep } from '../../models/train.ts';
-import { disposeModel, initMixtral } from '../../models/transformer.ts';
+import { disposeModel, initMixtral, mixtralFromTensors, mixtralToTensors } from '../../models/transformer.ts';
+import type { MixtralModel } from '../../models/transformer.ts';
 
 const config = parseMixtralConfig({
   model_type: 'mixtral',
@@ -27,23 +28,31 @@ const config = parseMixtralConfig({
 /** Counting runs 0 … 23 with a random start: predictable after one token, so a tiny model learns it fast. */
 const stream = Int32Array.from({ length: 4000 }, (_, i) => (i + Math.floor(i / 97) * 5) % 24);
 
-function run(steps: number, seed: number): { losses: number[]; tensorCounts: number[]; aux: number[] } {
-  const model = initMixtral(config, seed);
-  const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
-  const schedule = { maxLr: 1e-2, minLr: 1e-3, warmupSteps: 5, decaySteps: 50 };
+const schedule = { maxLr: 1e-2, minLr: 1e-3, warmupSteps: 5, decaySteps: 50 };
+
+function run(
+  steps: number,
+  seed: number,
+  from: { model: MixtralModel; optimizer: AdamW; step: number } | null = null,
+  keep = false,
+): { losses: number[]; tensorCounts: number[]; aux: number[]; model: MixtralModel; optimizer: AdamW } {
+  const model = from?.model ?? initMixtral(config, seed);
+  const optimizer = from?.optimizer ?? new AdamW(model.weights, { weightDecay: 0.01 });
   const losses: number[] = [];
   const aux: number[] = [];
   const tensorCounts: number[] = [];
-  for (let step = 0; step < steps; step++) {
+  for (let step = from?.step ?? 0; step < steps; step++) {
     const batch = randomBatch(stream, step, { batchSize: 8, seqLen: 16, seed });
     const r = trainStep(model, optimizer, batch, { lr: learningRate(step, schedule), clip: 1 });
     losses.push(r.loss);
     aux.push(r.aux);
     tensorCounts.push(tf.memory().numTensors);
   }
-  optimizer.dispose();
-  disposeModel(model);
-  return { losses, tensorCounts, aux };
+  if (!keep) {
+    optimizer.dispose();
+    disposeModel(model);
+  }
+  return { losses, tensorCounts, aux, model, optimizer };
 }
 
 describe('training a tiny Mixtral [wasm]', () => {
@@ -80,6 +89,42 @@ describe('training a tiny Mixtral [wasm]', () => {
     expect(b.losses).toEqual(a.losses.slice(0, 10));
     const c = run(3, 8);
     expect(c.losses[0]).not.toBe(a.losses[0]);
+  });
+
+  it('continues bit for bit from saved weights and optimiser state (what --resume relies on)', () => {
+    const straight = run(6, 3);
+    const first = run(3, 3, null, true);
+    const model = mixtralFromTensors(config, mixtralToTensors(first.model));
+    const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
+    optimizer.setState(first.optimizer.getState());
+    first.optimizer.dispose();
+    disposeModel(first.model);
+    const rest = run(6, 3, { model, optimizer, step: 3 });
+    expect([...first.losses, ...rest.losses]).toEqual(straight.losses);
+  });
+
+  it('trains a dense model whose router losses are off (no auxiliary term at all)', () => {
+    const dense = parseMixtralConfig({
+      ...config,
+      num_local_experts: 1,
+      num_experts_per_tok: 1,
+      router_aux_loss_coef: 0,
+      router_z_loss_coef: 0,
+    });
+    const model = initMixtral(dense, 1);
+    const optimizer = new AdamW(model.weights);
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < 3; step++) {
+      const r = trainStep(model, optimizer, randomBatch(stream, step, { batchSize: 4, seqLen: 16, seed: 1 }), {
+        lr: 1e-2,
+        clip: 1,
+      });
+      expect(r.aux).toBe(0);
+      expect(Number.isFinite(r.loss)).toBe(true);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    optimizer.dispose();
+    disposeModel(model);
   });
 
   it('evaluates the mean loss of a fixed set of batches', () => {
