@@ -211,8 +211,10 @@ export function decodeSafetensors(
 
 /** Decodes little-endian F32, F16 or BF16 bytes. */
 export function decodeFloats(raw: Uint8Array, dtype: FloatDtype): Float32Array {
-  // Copy first: the tensor may start at any byte, and typed arrays need aligned, owned memory.
-  const copy = raw.slice();
+  // Copy first: the tensor may start at any byte, and typed arrays need aligned, owned memory. Not
+  // raw.slice(): on a Node Buffer (readFileSync's result) slice() returns a view, not a copy.
+  const copy = new Uint8Array(raw.byteLength);
+  copy.set(raw);
   if (dtype === 'F32') {
     if (LITTLE_ENDIAN) return new Float32Array(copy.buffer);
     const view = new DataView(copy.buffer);

@@ -226,3 +226,12 @@ describe('rounding to half precision', () => {
     expect(bf16BitsToF32(0xc0a0)).toBe(-5);
   });
 });
+
+describe('decoding from a Node Buffer', () => {
+  it('reads the right bytes when the data is a Buffer view at an odd offset', () => {
+    const pool = Buffer.alloc(13);
+    new DataView(pool.buffer, pool.byteOffset).setFloat32(1, 1.5, true);
+    new DataView(pool.buffer, pool.byteOffset).setFloat32(5, -2.25, true);
+    expect(Array.from(decodeFloats(pool.subarray(1, 9), 'F32'))).toEqual([1.5, -2.25]);
+  });
+});
