@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launch, openPage, siteUrl } from './browser.ts';
+import { launch, openPage, seriousA11yViolations, siteUrl } from './browser.ts';
 
 const LESSON = 'lessons/why-sparse-is-cheaper/';
 const WIDGET = '.bench-widget';
@@ -115,6 +115,20 @@ describe('lesson 4: the sparse-vs-dense benchmark in the browser', () => {
     assert.equal(url.searchParams.get('bench.pass'), 'forward');
     assert.deepEqual(watched.errors, []);
   });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    it(`with results shown, 375 px wide: no accessibility violations, no overflow (${colorScheme})`, async () => {
+      const { page, errors } = await openPage(browser, { colorScheme, viewport: { width: 375, height: 800 } });
+      await ready(page, SMALL);
+      await page.getByRole('button', { name: 'Run' }).click();
+      await page.locator(`${WIDGET}[data-runs="1"]`).waitFor({ timeout: 120_000 });
+      await page.locator(`${WIDGET} .plot-holder svg`).nth(2).waitFor();
+      assert.deepEqual(await seriousA11yViolations(page), []);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+      assert.deepEqual(errors, []);
+    });
+  }
 
   it('a bad link gets a sentence and the defaults', async () => {
     const { page, errors } = await openPage(browser);
