@@ -15,7 +15,8 @@ const { flags } = parseFlags(
   {
     backends: { type: 'string', default: 'wasm,webgl,cpu,webgpu', help: 'backends to measure' },
     checkpoints: { type: 'string', help: 'checkpoint ids (default: every shipped one)' },
-    'no-build': { type: 'boolean', help: 'use the existing dist/' },
+    'no-build': { type: 'boolean', help: 'use the existing build' },
+    dir: { type: 'string', default: 'dist', help: 'the built site to serve (with --no-build)' },
     runs: { type: 'number', integer: true, min: 1, default: 3, help: 'generations per cell; the median is kept' },
   },
   process.argv.slice(2),
@@ -36,7 +37,7 @@ if (!flags['no-build']) {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const site = await serveStatic(join(process.cwd(), 'dist'), '/');
+const site = await serveStatic(join(process.cwd(), flags.dir), '/');
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 const rows: { checkpoint: string; backend: string; prefillMs: number; msPerToken: number; tokensPerSecond: number }[] =
   [];
