@@ -100,3 +100,14 @@ export function writeState<S>(schema: Schema<S>, state: S, params: URLSearchPara
   for (const key of keysOf(schema.fields)) next.set(`${schema.prefix}.${key}`, schema.fields[key].format(state[key]));
   return next;
 }
+
+/** This page's state for `schema`, from its current URL (browser only). */
+export function readPageState<S>(schema: Schema<S>): ReadResult<S> {
+  return readState(schema, new URLSearchParams(location.search));
+}
+
+/** Writes `state` into this page's URL in place (no new history entry), keeping other parameters. */
+export function writePageState<S>(schema: Schema<S>, state: S): void {
+  const params = writeState(schema, state, new URLSearchParams(location.search));
+  history.replaceState(history.state, '', `${location.pathname}?${params}${location.hash}`);
+}

@@ -137,8 +137,10 @@ export class Engine {
         return (await this.benchmark((payload as EngineRequests['benchmark']).cases, context)) as EngineResults[T];
       case 'loseContext':
         return (await this.loseContext(context)) as EngineResults[T];
+      default:
+        // Messages arrive untyped from another thread: a page built from other code may send anything.
+        throw new Error(`Unknown request "${String(type)}".`);
     }
-    throw new Error(`Unknown request "${String(type)}".`);
   }
 
   private report(): BackendReport {

@@ -134,7 +134,7 @@ describe('lesson 4: the sparse-vs-dense benchmark in the browser', () => {
     const { page, errors } = await openPage(browser);
     await ready(page, 'bench.backend=wasm&bench.tokens=99');
     assert.match(
-      (await page.locator(`${WIDGET} .notice`).textContent()) ?? '',
+      (await page.locator(`${WIDGET} .link-notice`).textContent()) ?? '',
       /Tokens per batch must be one of 128, 256, 512, 1024, 2048; the link had "99"/,
     );
     assert.equal(await page.getByLabel('Tokens per batch', { exact: true }).inputValue(), '512');
