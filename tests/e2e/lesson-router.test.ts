@@ -63,7 +63,7 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
     assert.match((await chips())[3] ?? '', /^Token ".*", layer 1: expert \d+ \(1\.00\)$/);
   });
 
-  it('switching checkpoint reloads it with progress', async () => {
+  it('switching checkpoint reloads it with progress, and a checkpoint seen before comes from the offline cache', async () => {
     const page = await ready(await openPage(browser));
     const select = page.getByLabel('Checkpoint');
     const options = await select.locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
@@ -82,6 +82,10 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
     await page.locator(`${WIDGET}[data-phase="ready"]`).waitFor({ timeout: 90_000 });
     assert.ok(phases.includes('loading'), `phases seen: ${phases.join(' → ')}`);
     assert.equal(new URL(page.url()).searchParams.get('moe.checkpoint'), other);
+    // Back to the first one: its verified files now come from Cache Storage, for offline use.
+    await select.selectOption(current);
+    await page.locator(`${WIDGET}[data-phase="ready"]`).waitFor({ timeout: 90_000 });
+    assert.match(await text(page, 'status'), /weights from the offline cache/);
   });
 
   it('a corrupted checkpoint file gets a clear message and a retry button', async () => {

@@ -1,0 +1,57 @@
+// The checkpoints the site ships: each loads and verifies, its parameter count (models/params.ts) equals
+// the tensors actually in its model.safetensors, it fits the 3 MB budget, and saving it again and loading
+// the result gives the same logits.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { setupNodeBackend } from '../../models/backend-node.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../models/checkpoint.ts';
+import { countParameters } from '../../models/params.ts';
+import { disposeModel, mixtralForward, mixtralFromTensors, mixtralToTensors } from '../../models/transformer.ts';
+import { loadCheckpointDir } from '../../scripts/checkpoint-fs.ts';
+import { maxAbsDiff } from './tf-backends.ts';
+
+const ROOT = 'models/checkpoints';
+const SHIPPED = readdirSync(ROOT).filter((name) => statSync(join(ROOT, name)).isDirectory());
+
+describe('shipped checkpoints', () => {
+  it('are the family the lessons describe', () => {
+    expect(SHIPPED.sort()).toEqual(['dense', 'e16-top2', 'e4-top2', 'e8-top1', 'e8-top2']);
+  });
+
+  for (const id of SHIPPED) {
+    it(`${id}: verifies, counts exactly what its safetensors holds, and fits 3 MB`, async () => {
+      const checkpoint = await loadCheckpointDir(join(ROOT, id));
+      expect(checkpoint.manifest).toBeDefined();
+      const stored = [...checkpoint.tensors.values()].reduce((sum, t) => sum + t.data.length, 0);
+      expect(countParameters(checkpoint.config).total).toBe(stored);
+      const bytes = Object.values(checkpoint.manifest!.files).reduce((sum, f) => sum + f.size, 0);
+      expect(bytes).toBeLessThanOrEqual(3 * 1024 * 1024);
+    });
+  }
+
+  it('e8-top2: save → load gives identical logits, in F32 and in F16', async () => {
+    await setupNodeBackend('wasm');
+    const original = await loadCheckpointDir(join(ROOT, 'e8-top2'));
+    const model = mixtralFromTensors(original.config, original.tensors);
+    const ids = tf.tensor2d([[0, 464, 21, 7, 300, 12, 99, 5]], [1, 8], 'int32');
+    const logitsOf = async (dtype: 'F32' | 'F16'): Promise<Float32Array> => {
+      const saved = await saveCheckpoint({ config: original.config, tensors: mixtralToTensors(model), dtype });
+      const reloaded = await loadCheckpoint(saved.files);
+      const copy = mixtralFromTensors(reloaded.config, reloaded.tensors);
+      const { logits } = mixtralForward(copy, ids);
+      const values = logits.dataSync() as Float32Array;
+      logits.dispose();
+      disposeModel(copy);
+      return values;
+    };
+    const { logits } = mixtralForward(model, ids);
+    const reference = logits.dataSync() as Float32Array;
+    expect(maxAbsDiff(await logitsOf('F32'), reference)).toBe(0);
+    // The shipped weights are F16 already, so an F16 round trip loses nothing either.
+    expect(maxAbsDiff(await logitsOf('F16'), reference)).toBe(0);
+    tf.dispose([logits, ids]);
+    disposeModel(model);
+  });
+});
