@@ -30,6 +30,8 @@ interface Pending {
 interface Channel {
   post(message: ToEngine): void;
   listen(listener: (message: FromEngine) => void): void;
+  /** Called once if the channel breaks (the worker's script fails to load or crashes). */
+  onFailure(listener: (error: Error) => void): void;
 }
 
 async function workerChannel(): Promise<Channel> {
@@ -37,6 +39,11 @@ async function workerChannel(): Promise<Channel> {
   return {
     post: (message) => worker.postMessage(message),
     listen: (listener) => worker.addEventListener('message', (event: MessageEvent<FromEngine>) => listener(event.data)),
+    onFailure: (listener) =>
+      worker.addEventListener('error', (event: ErrorEvent) => {
+        event.preventDefault();
+        listener(new Error(`The engine's Web Worker failed: ${event.message || 'its script could not load'}.`));
+      }),
   };
 }
 
@@ -53,6 +60,8 @@ async function mainThreadChannel(): Promise<Channel> {
     post: (message) => channel.port2.postMessage(message),
     listen: (listener) =>
       channel.port2.addEventListener('message', (event: MessageEvent<FromEngine>) => listener(event.data)),
+    // Same thread: failures surface as exceptions in the page, not as a broken channel.
+    onFailure: () => undefined,
   };
 }
 
@@ -64,6 +73,11 @@ export class EngineClient {
   constructor(channel: Channel) {
     this.channel = channel;
     channel.listen((message) => this.receive(message));
+    // A broken worker must not leave requests waiting forever: every one of them fails with the reason.
+    channel.onFailure((error) => {
+      this.pending.forEach((pending) => pending.reject(error));
+      this.pending.clear();
+    });
   }
 
   private receive(message: FromEngine): void {

@@ -184,6 +184,15 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
     await page.waitForFunction(() => document.querySelectorAll('.strip .tok').length > 5);
   });
 
+  it('where the worker cannot run, the engine runs on the main thread and says so', async () => {
+    const watched = await openPage(browser);
+    // As if the browser refused module workers: the worker's script never loads.
+    await watched.page.context().route(/\/worker[-.][^/]*\.js$/, (route) => route.abort());
+    const page = await ready(watched);
+    assert.match(await text(page, 'status'), /on the main thread/);
+    assert.ok((await page.locator('.strip .tok').count()) > 5);
+  });
+
   it('without WebGPU, the best-available choice says it fell back and still works', async () => {
     const noWebGpu = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH,
