@@ -18,6 +18,9 @@ export default defineConfig({
   trailingSlash: 'ignore',
   site: process.env.SITE_URL,
   integrations: [mdx(), svelte()],
+  // The dev toolbar's own module fails Vite's dependency pre-bundling on first load (HTTP 504) and adds
+  // nothing a lesson author needs.
+  devToolbar: { enabled: false },
   markdown: {
     // Astro 7's default Rust Markdown engine ignores remark/rehype plugins; KaTeX needs the unified pipeline.
     processor: unified({
@@ -29,5 +32,16 @@ export default defineConfig({
     build: { assetsInlineLimit: 0 },
     plugins: [chunkMap()],
     worker: { format: 'es' },
+    // Pre-bundled up front, so the dev server does not discover them on first use and reload the page.
+    optimizeDeps: {
+      include: [
+        '@observablehq/plot',
+        '@tensorflow/tfjs-core',
+        '@tensorflow/tfjs-backend-cpu',
+        '@tensorflow/tfjs-backend-wasm',
+        '@tensorflow/tfjs-backend-webgl',
+        '@tensorflow/tfjs-backend-webgpu',
+      ],
+    },
   },
 });
