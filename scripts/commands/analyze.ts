@@ -5,19 +5,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { analyzeRouting, POS_CLASSES, tokenPosClasses } from '../../models/analyze.ts';
 import type { RoutedSequence, RoutingAnalysis } from '../../models/analyze.ts';
-import { setupNodeBackend } from '../../models/backend-node.ts';
-import type { BackendName } from '../../models/backend.ts';
-import { GENRES, SPLIT_NAMES } from '../../models/corpus.ts';
-import type { SplitName } from '../../models/corpus.ts';
-import { Tokenizer, tokenToWord } from '../../models/tokenizer.ts';
+import { GENRES } from '../../models/corpus.ts';
+import { tokenToWord } from '../../models/tokenizer.ts';
 import { disposeModel, mixtralForward } from '../../models/transformer.ts';
 import type { MixtralModel } from '../../models/transformer.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import type { Command } from '../moe.ts';
-import { loadTokenizedSplits } from '../training-data.ts';
 import type { TokenizedSplit } from '../training-data.ts';
-import { loadModelDir } from '../training-state.ts';
+import { openForEvaluation } from '../evaluation-input.ts';
 
 const FLAGS = {
   split: { type: 'string', default: 'test', help: 'test or validation' },
@@ -152,17 +148,8 @@ export const command: Command = {
   ].join('\n'),
   async run(args) {
     const { flags, positional } = parseFlags(FLAGS, args);
-    const dir = positional[0];
-    if (!dir) throw new Error('Name the checkpoint directory, e.g. npm run moe -- analyze models/checkpoints/e8-top2.');
-    if (!SPLIT_NAMES.includes(flags.split as SplitName)) {
-      throw new Error(`--split must be one of ${SPLIT_NAMES.join(', ')}; got "${flags.split}".`);
-    }
-    tf.env().set('IS_TEST', true);
-    await setupNodeBackend(flags.backend as BackendName);
-    const { model, tokenizerJson } = await loadModelDir(dir);
-    const tokenizer = Tokenizer.fromJSON(tokenizerJson);
-    const loaded = { tokenizer, json: tokenizerJson, path: join(dir, 'tokenizer.json') };
-    const split = loadTokenizedSplits(loaded, [flags.split as SplitName])[flags.split as SplitName]!;
+    const dir = positional[0] ?? '';
+    const { model, split } = await openForEvaluation('analyze', positional[0], flags);
     const seq = flags.seq ?? model.config.max_position_embeddings;
     const topK = flags['top-k'] ?? model.config.num_experts_per_tok;
     const started = performance.now();

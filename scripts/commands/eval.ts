@@ -1,19 +1,14 @@
 // `npm run moe -- eval <checkpoint>`: loss and perplexity of a checkpoint, overall and per genre.
 import { writeFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../../models/backend-node.ts';
-import type { BackendName } from '../../models/backend.ts';
 import { evalBatches } from '../../models/batches.ts';
-import { GENRES, SPLIT_NAMES } from '../../models/corpus.ts';
-import type { SplitName } from '../../models/corpus.ts';
-import { Tokenizer } from '../../models/tokenizer.ts';
+import { GENRES } from '../../models/corpus.ts';
 import { batchNll } from '../../models/train.ts';
 import { disposeModel } from '../../models/transformer.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import type { Command } from '../moe.ts';
-import { genreStream, loadTokenizedSplits } from '../training-data.ts';
-import { loadModelDir } from '../training-state.ts';
+import { genreStream } from '../training-data.ts';
+import { openForEvaluation } from '../evaluation-input.ts';
 
 const FLAGS = {
   split: { type: 'string', default: 'validation', help: 'validation or test' },
@@ -58,18 +53,8 @@ export const command: Command = {
   ].join('\n'),
   async run(args) {
     const { flags, positional } = parseFlags(FLAGS, args);
-    const dir = positional[0];
-    if (!dir) throw new Error('Name the checkpoint directory, e.g. npm run moe -- eval models/checkpoints/e8-top2.');
-    if (!SPLIT_NAMES.includes(flags.split as SplitName)) {
-      throw new Error(`--split must be one of ${SPLIT_NAMES.join(', ')}; got "${flags.split}".`);
-    }
-    tf.env().set('IS_TEST', true);
-    await setupNodeBackend(flags.backend as BackendName);
-    const { model, tokenizerJson } = await loadModelDir(dir);
-    // Tokenised with the checkpoint's own tokenizer (cached in .build/tokens/ by its content).
-    const tokenizer = Tokenizer.fromJSON(tokenizerJson);
-    const loaded = { tokenizer, json: tokenizerJson, path: `${dir}/tokenizer.json` };
-    const split = loadTokenizedSplits(loaded, [flags.split as SplitName])[flags.split as SplitName]!;
+    const dir = positional[0] ?? '';
+    const { model, tokenizer, split } = await openForEvaluation('eval', positional[0], flags);
     const seq = flags.seq ?? model.config.max_position_embeddings;
     const started = performance.now();
     let sum = 0;
