@@ -22,7 +22,7 @@ mkdirSync(outDir, { recursive: true });
 const site = await serveStatic(join(process.cwd(), 'dist'), process.env.BASE_PATH ?? '/');
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 try {
-  for (const path of PAGES.filter((p) => only.length === 0 || only.some((o) => p.includes(o)))) {
+  for (const path of PAGES.filter((p) => only.length === 0 || only.some((o) => (p || 'home').includes(o)))) {
     for (const width of [375, 1280]) {
       for (const colorScheme of ['light', 'dark'] as const) {
         const page = await browser.newPage({ viewport: { width, height: 900 }, colorScheme });
