@@ -66,6 +66,8 @@ async function mainThreadChannel(): Promise<Channel> {
 }
 
 export class EngineClient {
+  /** Set once the channel broke (the worker's script failed to load or crashed): use another client. */
+  broken = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly channel: Channel;
@@ -75,6 +77,7 @@ export class EngineClient {
     channel.listen((message) => this.receive(message));
     // A broken worker must not leave requests waiting forever: every one of them fails with the reason.
     channel.onFailure((error) => {
+      this.broken = true;
       this.pending.forEach((pending) => pending.reject(error));
       this.pending.clear();
     });
@@ -107,33 +110,54 @@ export class EngineClient {
   }
 }
 
-let shared: Promise<{ client: EngineClient; backend: BackendReport }> | null = null;
-let sharedChoice: string | null = null;
+export interface StartedEngine {
+  client: EngineClient;
+  backend: BackendReport;
+  /** Set when the reader's chosen backend could not start and the engine runs on another one. */
+  fallbackNote: string;
+}
 
-/**
- * The page's engine, started on `backend` ('auto' tries WebGPU, WebGL, WASM, CPU in turn). Asking again
- * with another backend restarts the same engine on it.
- */
-export function startEngine(
+let pageClient: Promise<EngineClient> | null = null;
+
+/** The page's one engine client: in a Web Worker, or on the main thread once the worker proved broken. */
+function engineClient(afterBrokenWorker = false): Promise<EngineClient> {
+  if (!pageClient || afterBrokenWorker) {
+    pageClient = afterBrokenWorker
+      ? mainThreadChannel().then((channel) => new EngineClient(channel))
+      : workerChannel().then((channel) => new EngineClient(channel));
+  }
+  return pageClient;
+}
+
+/** Starts the page's engine on `backend` ('auto' tries WebGPU, WebGL, WASM, CPU in turn). */
+async function startOn(
   backend: EngineRequests['init']['backend'],
 ): Promise<{ client: EngineClient; backend: BackendReport }> {
-  if (shared && sharedChoice === backend) return shared;
-  const previous = shared;
-  sharedChoice = backend;
-  shared = (async () => {
-    if (previous) {
-      const { client } = await previous.catch(() => ({ client: null }));
-      if (client) return { client, backend: await client.request('init', { backend }) };
-    }
-    try {
-      const client = new EngineClient(await workerChannel());
-      return { client, backend: await client.request('init', { backend }) };
-    } catch (workerError) {
-      // No module workers, or no backend would start inside one: run the engine on this thread instead.
-      console.warn('The engine could not run in a Web Worker; running it on the main thread.', workerError);
-      const client = new EngineClient(await mainThreadChannel());
-      return { client, backend: await client.request('init', { backend }) };
-    }
-  })();
-  return shared;
+  const client = await engineClient();
+  try {
+    return { client, backend: await client.request('init', { backend }) };
+  } catch (error) {
+    // A backend that cannot start is the engine's answer; a worker that cannot run is the channel's.
+    if (!client.broken) throw error;
+    console.warn('The engine could not run in a Web Worker; running it on the main thread.', error);
+    const fallback = await engineClient(true);
+    return { client: fallback, backend: await fallback.request('init', { backend }) };
+  }
+}
+
+/**
+ * The page's engine, shared by every widget, started on the reader's choice of backend; if that one
+ * cannot start here, on the best one that can, saying why. Throws only when no backend starts at all.
+ */
+export async function startEngine(choice: EngineRequests['init']['backend']): Promise<StartedEngine> {
+  try {
+    return { ...(await startOn(choice)), fallbackNote: '' };
+  } catch (error) {
+    if (choice === 'auto') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ...(await startOn('auto')),
+      fallbackNote: `${choice} could not start here (${reason}), so the engine chose another backend.`,
+    };
+  }
 }

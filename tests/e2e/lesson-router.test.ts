@@ -202,6 +202,10 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
       const page = await ready(await openPage(noWebGpu), 'moe.backend=auto');
       assert.match(await text(page, 'fallback-note'), /Fell back from webgpu/);
       assert.match(await text(page, 'status'), /Running on webgl/);
+      // Asked for WebGPU by name: the reader is told, and the engine stays in its worker.
+      const chosen = await ready(await openPage(noWebGpu), 'moe.backend=webgpu');
+      assert.match(await text(chosen, 'status'), /webgpu could not start here .*so the engine chose another backend/);
+      assert.match(await text(chosen, 'status'), /in a Web Worker/);
     } finally {
       await noWebGpu.close();
     }

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TINY_MIXTRAL } from './tiny-mixtral.ts';
 import {
   checkTensors,
   loadCheckpoint,
@@ -13,18 +14,7 @@ import { mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/
 import { encodeSafetensors } from '../../models/safetensors.ts';
 import { loadCheckpointDir, readCheckpointDir, saveCheckpointDir } from '../../scripts/checkpoint-fs.ts';
 
-const config = parseMixtralConfig({
-  model_type: 'mixtral',
-  vocab_size: 11,
-  hidden_size: 8,
-  intermediate_size: 12,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  num_local_experts: 4,
-  num_experts_per_tok: 2,
-  torch_dtype: 'float32',
-});
+const config = parseMixtralConfig({ ...TINY_MIXTRAL, torch_dtype: 'float32' });
 
 /** Deterministic weights: tensor t, element i holds a distinct, F32-exact value. */
 function weights(): Map<string, { shape: number[]; data: Float32Array }> {

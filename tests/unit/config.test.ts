@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { TINY_MIXTRAL } from './tiny-mixtral.ts';
 import { headDim, mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/config.ts';
 import mixtral8x7b from '../../models/presets/mixtral-8x7b.json' with { type: 'json' };
 
-/** A tiny Mixtral: 2 layers, 4 experts, top-2, GQA with 2 K/V heads. */
-const TINY = {
-  model_type: 'mixtral',
-  vocab_size: 11,
-  hidden_size: 8,
-  intermediate_size: 12,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  num_local_experts: 4,
-  num_experts_per_tok: 2,
-};
+const TINY = TINY_MIXTRAL;
 
 describe('parseMixtralConfig', () => {
   it('fills transformers defaults for absent optional fields', () => {

@@ -1,21 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { TINY_MIXTRAL } from './tiny-mixtral.ts';
 import { mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/config.ts';
 import { BYTES_PER_WEIGHT, estimateMemory, kvCacheBytes, weightBytes } from '../../models/memory.ts';
 import { countParameters, SUPPORTED_MODEL_TYPES } from '../../models/params.ts';
 import { MODEL_PRESETS, presetById } from '../../models/presets/index.ts';
 
-const TINY = {
-  model_type: 'mixtral',
-  vocab_size: 11,
-  hidden_size: 8,
-  intermediate_size: 12,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  num_local_experts: 4,
-  num_experts_per_tok: 2,
-};
+const TINY = TINY_MIXTRAL;
 
 const relativeError = (measured: number, published: number): number => Math.abs(measured - published) / published;
 
