@@ -4,7 +4,7 @@
  * Also the number formats the calculator and lesson 2 share, so prose and widget print a count alike.
  */
 
-import { MODEL_PRESETS, type ModelPreset } from '../models/presets/index.ts';
+import { MODEL_PRESETS, type ModelPreset } from '../models/accounting/presets/index.ts';
 
 export interface CalculatorModel {
   id: string;

@@ -1,4 +1,4 @@
-import { editableFields } from '../models/config-edit.ts';
+import { editableFields } from '../models/accounting/config-edit.ts';
 import { CALCULATOR_MODELS, calculatorModel, DEFAULT_MODEL_ID } from './calculator-models.ts';
 import { integer, type Field, type Schema } from './url-state.ts';
 

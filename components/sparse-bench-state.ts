@@ -1,6 +1,6 @@
 // The benchmark widget's state, shareable as a link: ?bench.tokens=128&bench.backend=wasm runs a small
 // sweep on WebAssembly. Only settings live here; results are measured anew on every reader's machine.
-import type { Pass } from '../models/bench-cases.ts';
+import type { Pass } from '../models/accounting/bench-cases.ts';
 import type { BackendChoice } from './router-state.ts';
 import type { Field, Schema } from './url-state.ts';
 

@@ -1,7 +1,7 @@
 // npm run bench:moe — does the sparse MoE layer cost grow with K (experts used) and not N (experts held)?
 //
 // For each backend and (N, K): median forward and forward+backward time of
-//   sparse   the real layer (models/moe-layer.ts),
+//   sparse   the real layer (models/moe/moe-layer.ts),
 //   masked   the dense-masked baseline (all N experts on every token, unchosen ones zeroed),
 //   dense    a plain SwiGLU FFN with hidden width K·h, i.e. the K active experts' parameters,
 // plus peak tf.memory().numBytes. Prints a table and writes JSON (default bench-results/moe.json).
@@ -9,8 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../models/backend-node.ts';
-import { benchmarkCase, type BenchResult, type Timing } from '../models/bench.ts';
+import { setupNodeBackend } from '../models/node/backend-node.ts';
+import { benchmarkCase, type BenchResult, type Timing } from '../models/accounting/bench.ts';
 import { describeFlags, parseFlags } from './args.ts';
 
 const FLAGS = {

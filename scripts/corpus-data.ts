@@ -13,7 +13,7 @@ import {
   type CorpusDocument,
   type SplitConfig,
   type Splits,
-} from '../models/corpus.ts';
+} from '../models/text/corpus.ts';
 
 /** Where `npm run moe -- corpus` writes {train,validation,test}.jsonl (gitignored). */
 export const CORPUS_DIR = fileURLToPath(new URL('../.build/corpus/', import.meta.url));

@@ -2,12 +2,12 @@
 // the checkpoint's own tokenizer (cached in .build/tokens/ by the tokenizer's content).
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../models/backend-node.ts';
-import type { BackendName } from '../models/backend.ts';
-import { SPLIT_NAMES } from '../models/corpus.ts';
-import type { SplitName } from '../models/corpus.ts';
-import { Tokenizer } from '../models/tokenizer.ts';
-import type { MixtralModel } from '../models/transformer.ts';
+import { setupNodeBackend } from '../models/node/backend-node.ts';
+import type { BackendName } from '../models/runtime/backend.ts';
+import { SPLIT_NAMES } from '../models/text/corpus.ts';
+import type { SplitName } from '../models/text/corpus.ts';
+import { Tokenizer } from '../models/text/tokenizer.ts';
+import type { MixtralModel } from '../models/nn/transformer.ts';
 import { loadTokenizedSplits } from './training-data.ts';
 import type { TokenizedSplit } from './training-data.ts';
 import { loadModelDir } from './training-state.ts';

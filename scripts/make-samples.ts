@@ -2,7 +2,7 @@
 // the example prompts it offers, all taken from the Brown Corpus's TEST split (never trained on).
 // Run after changing the split: node scripts/make-samples.ts
 import { writeFileSync } from 'node:fs';
-import { genreOf } from '../models/corpus.ts';
+import { genreOf } from '../models/text/corpus.ts';
 import { loadCorpusSplits } from './corpus-data.ts';
 
 const { test } = loadCorpusSplits();
@@ -26,7 +26,7 @@ const prompts = genres.flatMap((code) => {
 });
 const heldOutDoc = test.find((d) => d.genre === 'a')!;
 const samples = {
-  source: 'Brown Corpus, test split (models/corpus.ts); these documents were never used for training.',
+  source: 'Brown Corpus, test split (models/text/corpus.ts); these documents were never used for training.',
   heldOut: { document: heldOutDoc.id, genre: genreOf(heldOutDoc.id).name, text: opening(heldOutDoc.text, 700) },
   prompts,
 };

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { concatDocuments } from '../models/batches.ts';
-import type { CorpusDocument, SplitName } from '../models/corpus.ts';
-import { Tokenizer } from '../models/tokenizer.ts';
+import { concatDocuments } from '../models/text/batches.ts';
+import type { CorpusDocument, SplitName } from '../models/text/corpus.ts';
+import { Tokenizer } from '../models/text/tokenizer.ts';
 import { CORPUS_DIR, loadCorpusSplits } from './corpus-data.ts';
 
 /** The tokenizer every shipped checkpoint uses. */

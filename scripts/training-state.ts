@@ -3,17 +3,17 @@
 //
 // <out>/train-state/ holds the latest snapshot: weights and AdamW moments in F32 safetensors (bit-exact) and
 // state.json (step, elapsed time, the flags it was started with). The batches need no saved RNG state: batch
-// `step` is a pure function of (seed, step) (models/batches.ts). The folder is deleted when training ends.
+// `step` is a pure function of (seed, step) (models/text/batches.ts). The folder is deleted when training ends.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { mixtralTensorSpecs, shapeSize } from '../models/config.ts';
-import type { MixtralConfig } from '../models/config.ts';
-import type { AdamWState } from '../models/optim.ts';
-import { decodeSafetensors, encodeSafetensors } from '../models/safetensors.ts';
-import { mixtralFromTensors } from '../models/transformer.ts';
-import type { HostTensor, MixtralModel } from '../models/transformer.ts';
-import { loadCheckpointDir } from './checkpoint-fs.ts';
+import { mixtralTensorSpecs, shapeSize } from '../models/nn/config.ts';
+import type { MixtralConfig } from '../models/nn/config.ts';
+import type { AdamWState } from '../models/training/optim.ts';
+import { decodeSafetensors, encodeSafetensors } from '../models/checkpoint/safetensors.ts';
+import { mixtralFromTensors } from '../models/nn/transformer.ts';
+import type { HostTensor, MixtralModel } from '../models/nn/transformer.ts';
+import { loadCheckpointDir } from '../models/node/checkpoint-fs.ts';
 
 export const STATE_DIR = 'train-state';
 

@@ -2,21 +2,21 @@
 // and answers routing, generation and held-out-loss requests. It has no DOM and no knowledge of workers:
 // models/engine/worker.ts connects it to a Web Worker, components/engine-client.ts to a page.
 import * as tf from '@tensorflow/tfjs-core';
-import { setupBackend } from '../backend.ts';
-import { benchmarkCase, type BenchResult } from '../bench.ts';
-import { loadCheckpoint } from '../checkpoint.ts';
-import { headDim } from '../config.ts';
-import { generateTokens } from '../generate.ts';
-import { countParameters } from '../params.ts';
-import { Tokenizer } from '../tokenizer.ts';
-import { tokenNll } from '../train.ts';
+import { setupBackend } from '../runtime/backend.ts';
+import { benchmarkCase, type BenchResult } from '../accounting/bench.ts';
+import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
+import { headDim } from '../nn/config.ts';
+import { generateTokens } from '../generation/generate.ts';
+import { countParameters } from '../accounting/params.ts';
+import { Tokenizer } from '../text/tokenizer.ts';
+import { tokenNll } from '../training/train.ts';
 import {
   disposeModel,
   mixtralForwardAsync,
   mixtralFromTensors,
   type LayerRouting,
   type MixtralModel,
-} from '../transformer.ts';
+} from '../nn/transformer.ts';
 import {
   BACKEND_PREFERENCE,
   type BackendName,

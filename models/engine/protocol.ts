@@ -1,7 +1,7 @@
 // The messages between a page and the engine worker. One request gets one `result` or one `error`,
 // with any number of `progress` / `token` messages before it; every message carries the request's id.
-import type { BackendName } from '../backend.ts';
-import type { BenchCase, BenchResult } from '../bench.ts';
+import type { BackendName } from '../runtime/backend.ts';
+import type { BenchCase, BenchResult } from '../accounting/bench.ts';
 
 export type { BackendName, BenchCase, BenchResult };
 

@@ -3,12 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { analyzeRouting, POS_CLASSES, tokenPosClasses } from '../../models/analyze.ts';
-import type { RoutedSequence, RoutingAnalysis } from '../../models/analyze.ts';
-import { GENRES } from '../../models/corpus.ts';
-import { tokenToWord } from '../../models/tokenizer.ts';
-import { disposeModel, mixtralForward } from '../../models/transformer.ts';
-import type { MixtralModel } from '../../models/transformer.ts';
+import { analyzeRouting, POS_CLASSES, tokenPosClasses } from '../../models/moe/analyze.ts';
+import type { RoutedSequence, RoutingAnalysis } from '../../models/moe/analyze.ts';
+import { GENRES } from '../../models/text/corpus.ts';
+import { tokenToWord } from '../../models/text/tokenizer.ts';
+import { disposeModel, mixtralForward } from '../../models/nn/transformer.ts';
+import type { MixtralModel } from '../../models/nn/transformer.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import type { Command } from '../moe.ts';
@@ -139,7 +139,7 @@ export const command: Command = {
     '',
     "Runs the checkpoint over the test split's documents in windows and records, per layer: the share of",
     "tokens each expert gets (first choice and all K choices) overall, per genre (Mixtral's Figure 7) and",
-    "per word class (Brown tags grouped into 11 classes, see models/analyze.ts); each expert's most",
+    "per word class (Brown tags grouped into 11 classes, see models/moe/analyze.ts); each expert's most",
     'over-represented class; and how often consecutive tokens share an expert (Mixtral §5, Table 5).',
     '',
     describeFlags(FLAGS),
@@ -167,7 +167,7 @@ export const command: Command = {
       seq,
       windows: windows.length,
       genres: Object.fromEntries(GENRES.map((g) => [g.code, { name: g.name, category: g.category }])),
-      posClasses: 'Brown tags grouped as documented in models/analyze.ts (posClassOfTag)',
+      posClasses: 'Brown tags grouped as documented in models/moe/analyze.ts (posClassOfTag)',
       seconds: Math.round((performance.now() - started) / 1000),
       ...analysis,
     };

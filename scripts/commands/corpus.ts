@@ -1,6 +1,6 @@
 // `npm run moe -- corpus`: the Brown Corpus → readable text with per-word tags → train / validation / test.
 import { relative } from 'node:path';
-import { DEFAULT_SPLIT, formatCorpusSummary } from '../../models/corpus.ts';
+import { DEFAULT_SPLIT, formatCorpusSummary } from '../../models/text/corpus.ts';
 import { describeFlags, parseFlags, type FlagSpec } from '../args.ts';
 import { brownDirectory, buildCorpusSplits, CORPUS_DIR, writeCorpusSplits } from '../corpus-data.ts';
 import type { Command } from '../moe.ts';

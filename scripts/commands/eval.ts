@@ -1,9 +1,9 @@
 // `npm run moe -- eval <checkpoint>`: loss and perplexity of a checkpoint, overall and per genre.
 import { writeFileSync } from 'node:fs';
-import { evalBatches } from '../../models/batches.ts';
-import { GENRES } from '../../models/corpus.ts';
-import { batchNll } from '../../models/train.ts';
-import { disposeModel } from '../../models/transformer.ts';
+import { evalBatches } from '../../models/text/batches.ts';
+import { GENRES } from '../../models/text/corpus.ts';
+import { batchNll } from '../../models/training/train.ts';
+import { disposeModel } from '../../models/nn/transformer.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import type { Command } from '../moe.ts';

@@ -1,9 +1,9 @@
-import { setupNodeBackend } from '../../models/backend-node.ts';
-import { generateTokens } from '../../models/generate.ts';
-import { Tokenizer } from '../../models/tokenizer.ts';
-import { disposeModel, mixtralFromTensors } from '../../models/transformer.ts';
+import { setupNodeBackend } from '../../models/node/backend-node.ts';
+import { generateTokens } from '../../models/generation/generate.ts';
+import { Tokenizer } from '../../models/text/tokenizer.ts';
+import { disposeModel, mixtralFromTensors } from '../../models/nn/transformer.ts';
 import { describeFlags, parseFlags } from '../args.ts';
-import { loadCheckpointDir } from '../checkpoint-fs.ts';
+import { loadCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import type { Command } from '../moe.ts';
 
 const FLAGS = {

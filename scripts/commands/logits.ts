@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../../models/backend-node.ts';
-import { disposeModel, mixtralForward, mixtralFromTensors } from '../../models/transformer.ts';
+import { setupNodeBackend } from '../../models/node/backend-node.ts';
+import { disposeModel, mixtralForward, mixtralFromTensors } from '../../models/nn/transformer.ts';
 import { describeFlags, parseFlags } from '../args.ts';
-import { loadCheckpointDir } from '../checkpoint-fs.ts';
+import { loadCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import type { Command } from '../moe.ts';
 
 const FLAGS = {

@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { Command } from '../moe.ts';
-import { estimateMemory } from '../../models/memory.ts';
-import { countParameters } from '../../models/params.ts';
+import { estimateMemory } from '../../models/accounting/memory.ts';
+import { countParameters } from '../../models/accounting/params.ts';
 
 const FLAGS = {
   context: { type: 'number', default: 4096, min: 1, integer: true, help: 'tokens per sequence, for the KV cache' },
@@ -22,12 +22,12 @@ export const command: Command = {
     '',
     describeFlags(FLAGS),
     '',
-    'Example: npm run moe --silent -- params models/presets/mixtral-8x7b.json --context 32768',
+    'Example: npm run moe --silent -- params models/accounting/presets/mixtral-8x7b.json --context 32768',
   ].join('\n'),
   async run(args) {
     const { flags, positional } = parseFlags(FLAGS, args);
     if (positional.length !== 1)
-      throw new Error('params needs exactly one config.json path, e.g. models/presets/mixtral-8x7b.json.');
+      throw new Error('params needs exactly one config.json path, e.g. models/accounting/presets/mixtral-8x7b.json.');
     const path = positional[0]!;
     let text: string;
     try {

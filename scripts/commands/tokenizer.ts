@@ -1,8 +1,8 @@
 // `npm run moe -- tokenizer`: train byte-level BPE on the train split and save it as tokenizer.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CorpusDocument } from '../../models/corpus.ts';
-import { trainTokenizer, type Tokenizer } from '../../models/tokenizer.ts';
+import type { CorpusDocument } from '../../models/text/corpus.ts';
+import { trainTokenizer, type Tokenizer } from '../../models/text/tokenizer.ts';
 import { describeFlags, parseFlags, type FlagSpec } from '../args.ts';
 import { loadCorpusSplits } from '../corpus-data.ts';
 import type { Command } from '../moe.ts';

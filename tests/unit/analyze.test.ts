@@ -1,7 +1,7 @@
 // Routing statistics on a hand-built routing whose answers can be counted by eye.
 import { describe, expect, it } from 'vitest';
-import { analyzeRouting, posClassOfTag, randomRepetition, tokenPosClasses } from '../../models/analyze.ts';
-import type { RoutedSequence } from '../../models/analyze.ts';
+import { analyzeRouting, posClassOfTag, randomRepetition, tokenPosClasses } from '../../models/moe/analyze.ts';
+import type { RoutedSequence } from '../../models/moe/analyze.ts';
 
 describe('posClassOfTag', () => {
   it('groups Brown tags, ignoring headline/title markers, foreign-word prefixes and contractions', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchAt, concatDocuments, evalBatches, randomBatch } from '../../models/batches.ts';
+import { batchAt, concatDocuments, evalBatches, randomBatch } from '../../models/text/batches.ts';
 
 describe('concatDocuments', () => {
   it('puts the end-of-text token after every document and records where each starts', () => {

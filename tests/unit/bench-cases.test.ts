@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IMPLEMENTATIONS, type BenchResult, type Timing } from '../../models/bench.ts';
+import { IMPLEMENTATIONS, type BenchResult, type Timing } from '../../models/accounting/bench.ts';
 import {
   expectedExpertsTouched,
   memorySeries,
@@ -8,7 +8,7 @@ import {
   sweepCases,
   sweepTopK,
   timeSeries,
-} from '../../models/bench-cases.ts';
+} from '../../models/accounting/bench-cases.ts';
 
 const OPTIONS = { tokens: 512, pass: 'forward', reps: 5, warmup: 1 } as const;
 

@@ -6,7 +6,7 @@ import {
   formatCount,
   formatPublished,
 } from '../../components/calculator-models.ts';
-import { MODEL_PRESETS } from '../../models/presets/index.ts';
+import { MODEL_PRESETS } from '../../models/accounting/presets/index.ts';
 
 describe('the calculator’s model list', () => {
   it('offers every preset, with its published figures', () => {

@@ -9,10 +9,10 @@ import {
   saveCheckpoint,
   sha256Hex,
   type CheckpointManifest,
-} from '../../models/checkpoint.ts';
-import { mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/config.ts';
-import { encodeSafetensors } from '../../models/safetensors.ts';
-import { loadCheckpointDir, readCheckpointDir, saveCheckpointDir } from '../../scripts/checkpoint-fs.ts';
+} from '../../models/checkpoint/checkpoint.ts';
+import { mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/nn/config.ts';
+import { encodeSafetensors } from '../../models/checkpoint/safetensors.ts';
+import { loadCheckpointDir, readCheckpointDir, saveCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 
 const config = parseMixtralConfig({ ...TINY_MIXTRAL, torch_dtype: 'float32' });
 

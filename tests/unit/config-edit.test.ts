@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits, editableFields, parseConfigText, readField, withEdit } from '../../models/config-edit.ts';
-import { countParameters } from '../../models/params.ts';
-import { MODEL_PRESETS, presetById } from '../../models/presets/index.ts';
+import { applyEdits, editableFields, parseConfigText, readField, withEdit } from '../../models/accounting/config-edit.ts';
+import { countParameters } from '../../models/accounting/params.ts';
+import { MODEL_PRESETS, presetById } from '../../models/accounting/presets/index.ts';
 
 const mixtral = presetById('mixtral-8x7b').config;
 

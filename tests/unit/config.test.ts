@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TINY_MIXTRAL } from './tiny-mixtral.ts';
-import { headDim, mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/config.ts';
-import mixtral8x7b from '../../models/presets/mixtral-8x7b.json' with { type: 'json' };
+import { headDim, mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/nn/config.ts';
+import mixtral8x7b from '../../models/accounting/presets/mixtral-8x7b.json' with { type: 'json' };
 
 const TINY = TINY_MIXTRAL;
 

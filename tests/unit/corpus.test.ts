@@ -16,7 +16,7 @@ import {
   type Paragraph,
   universalTag,
   UNIVERSAL_TAGS,
-} from '../../models/corpus.ts';
+} from '../../models/text/corpus.ts';
 import { brownDirectory, loadCorpusSplits, readBrownDocuments } from '../../scripts/corpus-data.ts';
 
 /** "The/at jury/nn" → one sentence; "|" starts a new sentence, "||" a new paragraph. */

@@ -10,7 +10,7 @@ import {
   softmax,
   swiglu,
   topK,
-} from '../../models/gate.ts';
+} from '../../models/moe/gate.ts';
 
 const sum = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0);
 

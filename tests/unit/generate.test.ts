@@ -4,11 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { parseMixtralConfig } from '../../models/config.ts';
-import { seededRandom } from '../../models/gate.ts';
-import { generateTokens } from '../../models/generate.ts';
-import { argmax, sampleToken } from '../../models/sample.ts';
-import { disposeModel, initMixtral, mixtralForward } from '../../models/transformer.ts';
+import { parseMixtralConfig } from '../../models/nn/config.ts';
+import { seededRandom } from '../../models/moe/gate.ts';
+import { generateTokens } from '../../models/generation/generate.ts';
+import { argmax, sampleToken } from '../../models/generation/sample.ts';
+import { disposeModel, initMixtral, mixtralForward } from '../../models/nn/transformer.ts';
 import { describeBackends, maxAbsDiff } from './tf-backends.ts';
 
 describe('sampling', () => {

@@ -2,9 +2,9 @@
 // against the counting code, so the prose and the calculator cannot disagree.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kvCacheBytes } from '../../models/memory.ts';
-import { countParameters } from '../../models/params.ts';
-import { presetById } from '../../models/presets/index.ts';
+import { kvCacheBytes } from '../../models/accounting/memory.ts';
+import { countParameters } from '../../models/accounting/params.ts';
+import { presetById } from '../../models/accounting/presets/index.ts';
 
 const lesson = readFileSync('lessons/moe-inside-the-transformer.mdx', 'utf8');
 const mixtral = presetById('mixtral-8x7b').config;
@@ -29,7 +29,7 @@ describe('lesson 2’s worked Mixtral arithmetic', () => {
     expect(lesson).toContain(`&= ${katex(report.active)} \\approx 12.9\\text{B}`);
   });
 
-  it('the KV cache per token matches models/memory.ts', () => {
+  it('the KV cache per token matches models/accounting/memory.ts', () => {
     const kv = kvCacheBytes(mixtral, { context: 1, batch: 1 });
     expect(lesson).toContain(`= ${katex(kv.bytesPerToken)} \\text{ bytes per token}`);
   });

@@ -1,8 +1,8 @@
-// Our kernel patches (models/kernels.ts) and the grouped matmul against plain-JS references.
+// Our kernel patches (models/runtime/kernels.ts) and the grouped matmul against plain-JS references.
 
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { groupedMatMul } from '../../models/grouped-matmul.ts';
+import { groupedMatMul } from '../../models/moe/grouped-matmul.ts';
 import { describeBackends, maxAbsDiff, values } from './tf-backends.ts';
 
 /** Deterministic numbers in [-1, 1). */

@@ -1,14 +1,14 @@
-// The sparse MoE layer against an independent plain-JS reference (models/gate.ts), against the
+// The sparse MoE layer against an independent plain-JS reference (models/moe/gate.ts), against the
 // dense-masked baseline, against finite differences, and for leaks, drops, statistics and errors.
 
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { moeForward, randomMoEParams } from '../../models/gate.ts';
-import type { MoEParams } from '../../models/gate.ts';
-import { planDispatch } from '../../models/dispatch.ts';
-import { updateSelectionBias } from '../../models/losses.ts';
-import { initMoeParams, moeLayer, resolveMoeConfig } from '../../models/moe-layer.ts';
-import type { MoeConfig, MoeParams } from '../../models/moe-layer.ts';
+import { moeForward, randomMoEParams } from '../../models/moe/gate.ts';
+import type { MoEParams } from '../../models/moe/gate.ts';
+import { planDispatch } from '../../models/moe/dispatch.ts';
+import { updateSelectionBias } from '../../models/moe/losses.ts';
+import { initMoeParams, moeLayer, resolveMoeConfig } from '../../models/moe/moe-layer.ts';
+import type { MoeConfig, MoeParams } from '../../models/moe/moe-layer.ts';
 import { describeBackends, maxAbsDiff, values } from './tf-backends.ts';
 
 /** tfjs tensors holding the same weights as a gate.ts reference layer. */
@@ -34,7 +34,7 @@ function randomArray(n: number, seed: number): number[] {
 }
 
 describeBackends('moe layer', () => {
-  it('matches the plain-JS reference moeForward (models/gate.ts) token by token', () => {
+  it('matches the plain-JS reference moeForward (models/moe/gate.ts) token by token', () => {
     for (const [numExperts, k] of [
       [4, 2],
       [8, 2],

@@ -2,7 +2,7 @@
 
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadBalancingLoss, routerZLoss, updateSelectionBias } from '../../models/losses.ts';
+import { loadBalancingLoss, routerZLoss, updateSelectionBias } from '../../models/moe/losses.ts';
 import { describeBackends, values } from './tf-backends.ts';
 
 describeBackends('losses', () => {

@@ -2,7 +2,7 @@
 
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { denseSoftmaxGate, noisyTopKGate, selectTopK, switchGate, topKGate, checkK } from '../../models/router.ts';
+import { denseSoftmaxGate, noisyTopKGate, selectTopK, switchGate, topKGate, checkK } from '../../models/moe/router.ts';
 import { describeBackends, values } from './tf-backends.ts';
 
 const e = Math.E;

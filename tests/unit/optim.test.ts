@@ -2,9 +2,9 @@
 // pseudo-code: decoupled decay first, then bias-corrected moments), the LR schedule, and clipping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../../models/backend-node.ts';
-import { AdamW, clipByGlobalNorm, decaysByRank, learningRate } from '../../models/optim.ts';
-import type { LrSchedule } from '../../models/optim.ts';
+import { setupNodeBackend } from '../../models/node/backend-node.ts';
+import { AdamW, clipByGlobalNorm, decaysByRank, learningRate } from '../../models/training/optim.ts';
+import type { LrSchedule } from '../../models/training/optim.ts';
 import { maxAbsDiff } from './tf-backends.ts';
 
 beforeAll(async () => {

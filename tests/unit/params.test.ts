@@ -1,17 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TINY_MIXTRAL } from './tiny-mixtral.ts';
-import { mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/config.ts';
-import { BYTES_PER_WEIGHT, estimateMemory, kvCacheBytes, weightBytes } from '../../models/memory.ts';
-import { countParameters, SUPPORTED_MODEL_TYPES } from '../../models/params.ts';
-import { MODEL_PRESETS, presetById } from '../../models/presets/index.ts';
+import { mixtralTensorSpecs, parseMixtralConfig, shapeSize } from '../../models/nn/config.ts';
+import { BYTES_PER_WEIGHT, estimateMemory, kvCacheBytes, weightBytes } from '../../models/accounting/memory.ts';
+import { countParameters, SUPPORTED_MODEL_TYPES } from '../../models/accounting/params.ts';
+import { MODEL_PRESETS, presetById } from '../../models/accounting/presets/index.ts';
 
 const TINY = TINY_MIXTRAL;
 
 const relativeError = (measured: number, published: number): number => Math.abs(measured - published) / published;
 
 describe('published figures', () => {
-  // Each vendor's own convention (see models/presets/index.ts): the active figure is compared with the
+  // Each vendor's own convention (see models/accounting/presets/index.ts): the active figure is compared with the
   // count that matches how that vendor counts.
   it.each([
     ['mixtral-8x7b', 46.7e9, 12.9e9, 'active'],
@@ -269,7 +269,7 @@ describe('npm run moe -- params', () => {
   it('prints one line of JSON', () => {
     const out = execFileSync(
       process.execPath,
-      ['scripts/moe.ts', 'params', 'models/presets/mixtral-8x7b.json', '--context', '32768'],
+      ['scripts/moe.ts', 'params', 'models/accounting/presets/mixtral-8x7b.json', '--context', '32768'],
       {
         encoding: 'utf8',
       },

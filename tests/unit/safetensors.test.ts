@@ -9,7 +9,7 @@ import {
   f32ToBf16Bits,
   f32ToF16Bits,
   parseSafetensorsHeader,
-} from '../../models/safetensors.ts';
+} from '../../models/checkpoint/safetensors.ts';
 
 /** A safetensors file built by hand, byte by byte: [u64 LE length][header][data]. */
 function fixture(header: unknown, data: readonly number[], lengthOverride?: bigint): Uint8Array {

@@ -1,15 +1,15 @@
-// The checkpoints the site ships: each loads and verifies, its parameter count (models/params.ts) equals
+// The checkpoints the site ships: each loads and verifies, its parameter count (models/accounting/params.ts) equals
 // the tensors actually in its model.safetensors, it fits the 3 MB budget, and saving it again and loading
 // the result gives the same logits.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { setupNodeBackend } from '../../models/backend-node.ts';
-import { loadCheckpoint, saveCheckpoint } from '../../models/checkpoint.ts';
-import { countParameters } from '../../models/params.ts';
-import { disposeModel, mixtralForward, mixtralFromTensors, mixtralToTensors } from '../../models/transformer.ts';
-import { loadCheckpointDir } from '../../scripts/checkpoint-fs.ts';
+import { setupNodeBackend } from '../../models/node/backend-node.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../models/checkpoint/checkpoint.ts';
+import { countParameters } from '../../models/accounting/params.ts';
+import { disposeModel, mixtralForward, mixtralFromTensors, mixtralToTensors } from '../../models/nn/transformer.ts';
+import { loadCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import { maxAbsDiff } from './tf-backends.ts';
 
 const ROOT = 'models/checkpoints';

@@ -2,7 +2,7 @@
 
 import { beforeAll, describe } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../../models/backend-node.ts';
+import { setupNodeBackend } from '../../models/node/backend-node.ts';
 
 export const NODE_BACKENDS = ['cpu', 'wasm'] as const;
 

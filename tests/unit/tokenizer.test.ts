@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mergePair, trainBpe } from '../../models/bpe.ts';
+import { mergePair, trainBpe } from '../../models/text/bpe.ts';
 import {
   bytesToUnicode,
   END_OF_TEXT,
@@ -10,7 +10,7 @@ import {
   toByteLevel,
   trainTokenizer,
   type TokenizerJSON,
-} from '../../models/tokenizer.ts';
+} from '../../models/text/tokenizer.ts';
 import { loadCorpusSplits } from '../../scripts/corpus-data.ts';
 
 const CHECKPOINT = new URL('../../models/checkpoints/tokenizer.json', import.meta.url);

@@ -2,13 +2,13 @@
 // gives the same losses, and tf.memory() does not grow from step to step.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../../models/backend-node.ts';
-import { randomBatch } from '../../models/batches.ts';
-import { parseMixtralConfig } from '../../models/config.ts';
-import { AdamW, learningRate } from '../../models/optim.ts';
-import { crossEntropy, evaluate, trainStep } from '../../models/train.ts';
-import { disposeModel, initMixtral, mixtralFromTensors, mixtralToTensors } from '../../models/transformer.ts';
-import type { MixtralModel } from '../../models/transformer.ts';
+import { setupNodeBackend } from '../../models/node/backend-node.ts';
+import { randomBatch } from '../../models/text/batches.ts';
+import { parseMixtralConfig } from '../../models/nn/config.ts';
+import { AdamW, learningRate } from '../../models/training/optim.ts';
+import { crossEntropy, evaluate, trainStep } from '../../models/training/train.ts';
+import { disposeModel, initMixtral, mixtralFromTensors, mixtralToTensors } from '../../models/nn/transformer.ts';
+import type { MixtralModel } from '../../models/nn/transformer.ts';
 
 const config = parseMixtralConfig({
   model_type: 'mixtral',

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { causalMask } from '../../models/attention.ts';
-import { parseMixtralConfig, type MixtralConfig } from '../../models/config.ts';
-import { rmsNorm } from '../../models/rmsnorm.ts';
-import { applyRope, ropeTables } from '../../models/rope.ts';
+import { causalMask } from '../../models/nn/attention.ts';
+import { parseMixtralConfig, type MixtralConfig } from '../../models/nn/config.ts';
+import { rmsNorm } from '../../models/nn/rmsnorm.ts';
+import { applyRope, ropeTables } from '../../models/nn/rope.ts';
 import {
   disposeCache,
   disposeModel,
@@ -17,8 +17,8 @@ import {
   mixtralForwardAsync,
   mixtralFromTensors,
   mixtralToTensors,
-} from '../../models/transformer.ts';
-import { loadCheckpointDir } from '../../scripts/checkpoint-fs.ts';
+} from '../../models/nn/transformer.ts';
+import { loadCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import { describeBackends, maxAbsDiff, values } from './tf-backends.ts';
 
 const FIXTURE = 'tests/fixtures/tiny-mixtral-torch';

@@ -7,8 +7,8 @@ import { denseMaskedMoeBaseline, expertCapacity, planDispatch, sparseMoe } from 
 import type { DispatchPlan } from './dispatch.ts';
 import { initExperts, linearWeight } from './experts.ts';
 import type { ExpertWeights } from './experts.ts';
-import { moeForwardFlops, moeParams } from './flops.ts';
-import type { ParamCount } from './flops.ts';
+import { moeForwardFlops, moeParams } from '../accounting/flops.ts';
+import type { ParamCount } from '../accounting/flops.ts';
 import { loadBalancingLoss, routerZLoss } from './losses.ts';
 import { checkK, chosenWeights, denseSoftmaxGate, gateLogits, noisyTopKGate, switchGate, topKGate } from './router.ts';
 import type { Routing } from './router.ts';

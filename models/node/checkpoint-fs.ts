@@ -1,4 +1,4 @@
-// Node-only: checkpoint directories on disk. models/checkpoint.ts works on bytes so the browser can share it;
+// Node-only: checkpoint directories on disk. models/checkpoint/checkpoint.ts works on bytes so the browser can share it;
 // this file is the thin layer that reads and writes those bytes.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import {
   saveCheckpoint,
   type Checkpoint,
   type SaveCheckpointInput,
-} from '../models/checkpoint.ts';
+} from '../checkpoint/checkpoint.ts';
 
 const CHECKPOINT_FILES = [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, MANIFEST_FILE];
 
@@ -47,7 +47,7 @@ export async function writeCheckpointDir(dir: string, files: ReadonlyMap<string,
   }
 }
 
-/** Serialises (models/checkpoint.ts saveCheckpoint) and writes a checkpoint into `dir`. */
+/** Serialises (models/checkpoint/checkpoint.ts saveCheckpoint) and writes a checkpoint into `dir`. */
 export async function saveCheckpointDir(dir: string, input: SaveCheckpointInput): Promise<void> {
   const { files } = await saveCheckpoint(input);
   await writeCheckpointDir(dir, files);

@@ -1,9 +1,9 @@
 // Text generation with a KV cache: one pass over the prompt ("prefill"), then one token at a time, each
 // step feeding only the newest token and reusing the keys and values of all earlier ones.
 import * as tf from '@tensorflow/tfjs-core';
-import { seededRandom } from './gate.ts';
+import { seededRandom } from '../moe/gate.ts';
 import { checkSampling, sampleToken, type SamplingOptions } from './sample.ts';
-import { disposeCache, emptyCache, mixtralForwardAsync, type LayerRouting, type MixtralModel } from './transformer.ts';
+import { disposeCache, emptyCache, mixtralForwardAsync, type LayerRouting, type MixtralModel } from '../nn/transformer.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;

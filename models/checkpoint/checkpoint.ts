@@ -1,17 +1,17 @@
 /**
  * A MoE Lab checkpoint is a directory a Hugging Face user would recognise:
  *
- *   config.json        MixtralConfig (models/config.ts)
+ *   config.json        MixtralConfig (models/nn/config.ts)
  *   model.safetensors  every tensor of mixtralTensorSpecs(config), nothing else
  *   tokenizer.json     the tokenizer (optional)
  *   manifest.json      each file's size and SHA-256 (optional; ours, not Hugging Face's)
  *
- * The files travel as bytes by name, so the same loader serves Node (scripts/checkpoint-fs.ts reads the
+ * The files travel as bytes by name, so the same loader serves Node (models/node/checkpoint-fs.ts reads the
  * directory) and the browser (fetch). A checkpoint exported from PyTorch — config.json and
  * model.safetensors only — loads too; the result then says that nothing was checksummed.
  */
 
-import { mixtralTensorSpecs, parseMixtralConfig, shapeSize, type MixtralConfig } from './config.ts';
+import { mixtralTensorSpecs, parseMixtralConfig, shapeSize, type MixtralConfig } from '../nn/config.ts';
 import { decodeSafetensors, encodeSafetensors, type FloatDtype } from './safetensors.ts';
 
 /** The checkpoint's files, as bytes by file name. */

@@ -12,7 +12,7 @@
  * - DeepSeek-V3's 671B leaves out the Multi-Token Prediction module (README: "685B … includes 671B of the
  *   Main Model weights and 14B of the MTP Module weights"); it is reported under `excluded.mtp`.
  *
- * Mixtral is counted from mixtralTensorSpecs (models/config.ts), the same list the checkpoint loader checks.
+ * Mixtral is counted from mixtralTensorSpecs (models/nn/config.ts), the same list the checkpoint loader checks.
  */
 
 import {
@@ -23,7 +23,7 @@ import {
   readInt,
   shapeSize,
   type JsonObject,
-} from './config.ts';
+} from '../nn/config.ts';
 
 /** Where parameters sit. Every norm weight (pre-attention, pre-MLP, final, QK and MLA latent norms) is in `norms`. */
 export interface ParamBreakdown {
@@ -183,7 +183,7 @@ function mixtral(json: unknown): Analysis {
     else if (name.includes('.self_attn.')) add(a, 'attention', n);
     else if (name.endsWith('.block_sparse_moe.gate.weight')) add(a, 'router', n);
     else if (name.includes('.block_sparse_moe.experts.')) add(a, 'routedExperts', n, n * share);
-    else throw new Error(`params: no category for Mixtral tensor ${name}; update models/params.ts.`);
+    else throw new Error(`params: no category for Mixtral tensor ${name}; update models/accounting/params.ts.`);
   }
   const kvHeads = config.num_key_value_heads;
   const headDim = config.head_dim ?? config.hidden_size / config.num_attention_heads;
@@ -535,7 +535,7 @@ export function countParameters(config: unknown): ParamReport {
   };
 }
 
-/** The attention layers' KV-cache shape for the model a config.json describes (see models/memory.ts). */
+/** The attention layers' KV-cache shape for the model a config.json describes (see models/accounting/memory.ts). */
 export function kvCacheLayers(config: unknown): KvLayer[] {
   return analyze(config).analysis.kvLayers;
 }

@@ -10,7 +10,7 @@
  * truncated or spliced file cannot pass. F32, F16 and BF16 tensors decode to Float32Array.
  */
 
-import { shapeSize } from './config.ts';
+import { shapeSize } from '../nn/config.ts';
 
 /** The float dtypes this module decodes and encodes. */
 export type FloatDtype = 'F32' | 'F16' | 'BF16';

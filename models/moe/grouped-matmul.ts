@@ -1,12 +1,12 @@
 // A grouped linear layer: rows sorted by expert, each block multiplied by its own expert's weight.
 // This is the "grouped GEMM" of MegaBlocks (Gale et al. 2023) in its simplest form. On wasm each of
-// its three products is one kernel call for all experts (models/kernels.ts); on other backends it is
+// its three products is one kernel call for all experts (models/runtime/kernels.ts); on other backends it is
 // split → matMul per expert → concat. Either way the gradient is written out here, so an expert that
 // received no rows gets a zero gradient on every backend.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { GROUPED_MATMUL } from './kernels.ts';
-import type { GroupedMode } from './kernels.ts';
+import { GROUPED_MATMUL } from '../runtime/kernels.ts';
+import type { GroupedMode } from '../runtime/kernels.ts';
 
 /**
  * yₑ = xₑ · Wₑᵀ for consecutive row blocks xₑ of x, with nn.Linear weights Wₑ [out, in].

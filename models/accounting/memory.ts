@@ -1,6 +1,6 @@
 /**
  * Memory a model needs: its weights at a given precision, and its KV cache for a context length and batch.
- * Pure arithmetic on the counts from models/params.ts.
+ * Pure arithmetic on the counts from models/accounting/params.ts.
  *
  * Assumptions, stated because every serving stack differs a little:
  * - Weights: every parameter at the same precision (real deployments often keep norms, routers or

@@ -1,6 +1,6 @@
 // Backend setup: load a tfjs backend, register tfjs-core's gradients, install our kernels.
 //
-// Stock tfjs 4.22 gets several things wrong for a sparse MoE (measured; see models/kernels.ts):
+// Stock tfjs 4.22 gets several things wrong for a sparse MoE (measured; see models/runtime/kernels.ts):
 // wasm cannot differentiate tf.gather, cpu's segment sum is quadratic, and wasm's matmul and gather are
 // slow outside their happy path. `patchKernels` fixes these with kernels written against tfjs APIs
 // only, so the browser worker calls the same function.
@@ -15,7 +15,7 @@ export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
 
 /**
  * Loads `name`, registers gradients, installs the kernel patches and makes it the active backend.
- * In Node, call `setupNodeBackend` (models/backend-node.ts) instead: it also locates the wasm binary.
+ * In Node, call `setupNodeBackend` (models/node/backend-node.ts) instead: it also locates the wasm binary.
  */
 export async function setupBackend(name: BackendName): Promise<void> {
   // Loaded on demand: their kernels are large and a page only ever needs one of them.
@@ -36,7 +36,7 @@ async function registerGradients(): Promise<void> {
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   } catch (error) {
     throw new Error(
-      "tfjs-core's gradients could not be loaded. In Node, call setupNodeBackend() from models/backend-node.ts, " +
+      "tfjs-core's gradients could not be loaded. In Node, call setupNodeBackend() from models/node/backend-node.ts, " +
         'which teaches Node to resolve them.',
       { cause: error },
     );

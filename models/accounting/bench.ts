@@ -4,8 +4,8 @@
 // For one (N, K): the sparse layer, the dense-masked baseline (all N experts on every token, the
 // unchosen ones zeroed) and a plain SwiGLU FFN as wide as K experts (the same active parameters).
 import * as tf from '@tensorflow/tfjs-core';
-import { linearWeight, swiGLU, type ExpertWeights } from './experts.ts';
-import { initMoeParams, moeLayer, type MoeConfig, type MoeParams } from './moe-layer.ts';
+import { linearWeight, swiGLU, type ExpertWeights } from '../moe/experts.ts';
+import { initMoeParams, moeLayer, type MoeConfig, type MoeParams } from '../moe/moe-layer.ts';
 
 export type Implementation = 'sparse' | 'masked' | 'dense';
 export const IMPLEMENTATIONS: readonly Implementation[] = ['sparse', 'masked', 'dense'];

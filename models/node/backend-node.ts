@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { setupBackend } from './backend.ts';
-import type { BackendName } from './backend.ts';
+import { setupBackend } from '../runtime/backend.ts';
+import type { BackendName } from '../runtime/backend.ts';
 
 const require = createRequire(import.meta.url);
 

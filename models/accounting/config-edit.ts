@@ -1,11 +1,11 @@
 /**
  * Editing a Hugging Face config.json by hand, for the parameter calculator: which numbers of each
  * architecture a reader may change, and the modified config that results. The counting itself stays in
- * models/params.ts: an edit only rewrites a field, so a bad value (0 layers, K > N) is reported by the same
+ * models/accounting/params.ts: an edit only rewrites a field, so a bad value (0 layers, K > N) is reported by the same
  * validation that checks a downloaded config.
  */
 
-import { asJsonObject, type JsonObject } from './config.ts';
+import { asJsonObject, type JsonObject } from '../nn/config.ts';
 
 /** One number of a config.json that the calculator lets a reader change. */
 export interface EditableField {
@@ -15,7 +15,7 @@ export interface EditableField {
   label: string;
   /** The lesson's symbol, where there is one (N, K, d). */
   symbol?: string;
-  /** Smallest sensible value, for the input's `min` attribute; models/params.ts enforces the real rules. */
+  /** Smallest sensible value, for the input's `min` attribute; models/accounting/params.ts enforces the real rules. */
   min: number;
   /** Other fields that hold the same number and must change with it (gpt-oss writes K twice). */
   aliases?: readonly string[];
@@ -140,7 +140,7 @@ function writeField(config: JsonObject, path: string, value: number): void {
 
 /**
  * A copy of `config` with the edited numbers written in; `config` itself is not changed. Only this model's
- * editable fields may be edited. Values are written as given, so that models/params.ts reports a negative
+ * editable fields may be edited. Values are written as given, so that models/accounting/params.ts reports a negative
  * or fractional one with its usual sentence; only a value that is no number at all is stopped here.
  */
 export function applyEdits(config: unknown, edits: Readonly<Record<string, number>>): JsonObject {

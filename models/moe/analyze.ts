@@ -312,7 +312,7 @@ function specialisation(
 
 /**
  * Each token's word class from the corpus words it overlaps: `tokenWord[i]` is the index into `wordTags` of
- * token i's word, −1 for none (as `tokenToWord` in models/tokenizer.ts returns).
+ * token i's word, −1 for none (as `tokenToWord` in models/text/tokenizer.ts returns).
  */
 export function tokenPosClasses(tokenWord: readonly number[], wordTags: readonly string[]): (PosClass | null)[] {
   return tokenWord.map((w) => (w < 0 ? null : posClassOfTag(wordTags[w]!)));

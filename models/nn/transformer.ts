@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selfAttention, type AttentionWeights, type LayerCache } from './attention.ts';
 import { headDim, mixtralTensorSpecs, shapeSize, type MixtralConfig } from './config.ts';
-import { moeLayer, type MoeConfig, type MoeParams } from './moe-layer.ts';
-import { gateLogits } from './router.ts';
+import { moeLayer, type MoeConfig, type MoeParams } from '../moe/moe-layer.ts';
+import { gateLogits } from '../moe/router.ts';
 import { rmsNorm } from './rmsnorm.ts';
 
 export interface MixtralModel {

@@ -18,7 +18,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-/** Name of the grouped matmul kernel (wasm only; models/grouped-matmul.ts composes it elsewhere). */
+/** Name of the grouped matmul kernel (wasm only; models/moe/grouped-matmul.ts composes it elsewhere). */
 export const GROUPED_MATMUL = 'MoeGroupedMatMul';
 
 /**

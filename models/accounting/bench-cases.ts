@@ -1,6 +1,6 @@
 // The browser benchmark of lesson "Why sparse is cheaper": which (N, K) cases it runs, and how their
 // results become the chart series and the summary sentences. Pure data, no tfjs: the widget imports this
-// on the page's main thread, while the timing itself (models/bench.ts) runs in the engine's worker.
+// on the page's main thread, while the timing itself (models/accounting/bench.ts) runs in the engine's worker.
 import type { BenchCase, BenchResult, Implementation, Timing } from './bench.ts';
 
 /**

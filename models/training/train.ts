@@ -2,11 +2,11 @@
 // routers' auxiliary losses, gradients by tf.variableGrads, global-norm clipping, AdamW. Pure tfjs.
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch } from './batches.ts';
+import type { Batch } from '../text/batches.ts';
 import { clipByGlobalNorm } from './optim.ts';
 import type { AdamW } from './optim.ts';
-import { mixtralForward } from './transformer.ts';
-import type { MixtralModel } from './transformer.ts';
+import { mixtralForward } from '../nn/transformer.ts';
+import type { MixtralModel } from '../nn/transformer.ts';
 
 /**
  * Per-token negative log-likelihood: −log softmax(logits)[target]. logSoftmax subtracts the row maximum
