@@ -1,10 +1,11 @@
 import { type Field, integer, type Schema } from './url-state.ts';
 import { CHECKPOINTS } from './checkpoint-catalog.ts';
-import type { BackendName } from '../models/engine/protocol.ts';
+import { BACKEND_PREFERENCE, type BackendName } from '../models/engine/protocol.ts';
 import samples from '../models/checkpoints/samples.json';
 
 export type BackendChoice = BackendName | 'auto';
-const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+/** What the backend menus offer: the engine's own list, after 'auto' (its choice). */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_PREFERENCE];
 
 /** Longest text a link carries; longer text is kept on the page but not in the URL. */
 export const MAX_TEXT_IN_URL = 400;
@@ -49,7 +50,7 @@ export const routerSchema: Schema<RouterState> = {
   fields: {
     checkpoint: oneOf('The checkpoint', () => CHECKPOINTS.map((c) => c.id), defaultCheckpoint),
     k: integer({ label: 'K', min: 1, max: 64, default: 2 }),
-    backend: oneOf('The backend', () => BACKENDS, 'auto'),
+    backend: oneOf('The backend', () => BACKEND_CHOICES, 'auto'),
     temperature: integer({ label: 'The temperature (×100)', min: 0, max: 200, default: 80 }),
     text,
   },

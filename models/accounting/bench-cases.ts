@@ -2,6 +2,7 @@
 // results become the chart series and the summary sentences. Pure data, no tfjs: the widget imports this
 // on the page's main thread, while the timing itself (models/accounting/bench.ts) runs in the engine's worker.
 import type { BenchCase, BenchResult, Implementation, Timing } from './bench.ts';
+import { checkK } from '../moe/check-k.ts';
 
 /**
  * The two sweeps: N at fixed K (K ≤ N, so N = 1 runs K = 1), and K at fixed N. Layer sizes are those of
@@ -148,8 +149,6 @@ export function summariseExperts(results: readonly BenchResult[], pass: Pass): E
  * lesson to show how quickly every expert's weights must be read from memory on every step.
  */
 export function expectedExpertsTouched(numExperts: number, topK: number, tokens: number): number {
-  if (!(topK >= 1 && topK <= numExperts)) {
-    throw new Error(`K must be between 1 and the number of experts (${numExperts}); got ${topK}.`);
-  }
+  checkK(topK, numExperts);
   return numExperts * (1 - (1 - topK / numExperts) ** tokens);
 }

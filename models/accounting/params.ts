@@ -17,6 +17,7 @@
 
 import {
   asJsonObject,
+  headDim,
   mixtralTensorSpecs,
   parseMixtralConfig,
   readBoolean,
@@ -186,10 +187,9 @@ function mixtral(json: unknown): Analysis {
     else throw new Error(`params: no category for Mixtral tensor ${name}; update models/accounting/params.ts.`);
   }
   const kvHeads = config.num_key_value_heads;
-  const headDim = config.head_dim ?? config.hidden_size / config.num_attention_heads;
   for (let i = 0; i < config.num_hidden_layers; i++) {
     a.kvLayers.push({
-      elementsPerToken: 2 * kvHeads * headDim,
+      elementsPerToken: 2 * kvHeads * headDim(config),
       window: config.sliding_window,
       kind: kvKind(config.num_attention_heads, kvHeads),
     });

@@ -12,7 +12,7 @@
  */
 
 import { mixtralTensorSpecs, parseMixtralConfig, shapeSize, type MixtralConfig } from '../nn/config.ts';
-import { decodeSafetensors, encodeSafetensors, type FloatDtype } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, type FloatDtype, type HostTensor } from './safetensors.ts';
 
 /** The checkpoint's files, as bytes by file name. */
 export type CheckpointFiles = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
@@ -32,17 +32,11 @@ export interface CheckpointManifest {
   files: Record<string, ManifestEntry>;
 }
 
-/** A weight tensor in memory. */
-export interface CheckpointTensor {
-  shape: number[];
-  data: Float32Array;
-}
-
 /** A loaded, verified checkpoint. */
 export interface Checkpoint {
   config: MixtralConfig;
   /** Every tensor of mixtralTensorSpecs(config), by Hugging Face name. */
-  tensors: Map<string, CheckpointTensor>;
+  tensors: Map<string, HostTensor>;
   /** The parsed tokenizer.json, when the checkpoint has one. */
   tokenizerJson?: unknown;
   /** The manifest the files were checked against; absent when there was none. */
@@ -123,7 +117,7 @@ export async function loadCheckpoint(files: CheckpointFiles): Promise<Checkpoint
   const config = parseMixtralConfig(parseJsonFile(byName.get(CONFIG_FILE)!, CONFIG_FILE));
   const decoded = decodeSafetensors(byName.get(WEIGHTS_FILE)!, WEIGHTS_FILE);
   checkTensors(config, decoded.tensors);
-  const tensors = new Map<string, CheckpointTensor>();
+  const tensors = new Map<string, HostTensor>();
   for (const [name, { shape, data }] of decoded.tensors) tensors.set(name, { shape, data });
   const dtypes = new Set([...decoded.tensors.values()].map((t) => t.dtype));
   notes.push(`${tensors.size} tensors, stored as ${[...dtypes].join(' and ') || 'nothing'}, match config.json.`);

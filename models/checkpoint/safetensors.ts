@@ -50,10 +50,14 @@ export interface SafetensorsHeader {
   dataStart: number;
 }
 
-/** A decoded tensor: its shape, its values, and the dtype it was stored in. */
-export interface DecodedTensor {
+/** A tensor in host memory: row-major float32 values and their shape (the one tensor record models/ uses). */
+export interface HostTensor {
   shape: number[];
   data: Float32Array;
+}
+
+/** A decoded tensor: a host tensor and the dtype it was stored in. */
+export interface DecodedTensor extends HostTensor {
   dtype: FloatDtype;
 }
 

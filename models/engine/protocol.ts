@@ -1,12 +1,11 @@
 // The messages between a page and the engine worker. One request gets one `result` or one `error`,
 // with any number of `progress` / `token` messages before it; every message carries the request's id.
-import type { BackendName } from '../runtime/backend.ts';
+import { BACKEND_PREFERENCE, type BackendName } from '../runtime/backends.ts';
 import type { BenchCase, BenchResult } from '../accounting/bench.ts';
 
 export type { BackendName, BenchCase, BenchResult };
-
-/** The order the engine tries backends in when the reader has not chosen one. */
-export const BACKEND_PREFERENCE: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+/** The order the engine tries backends in when the reader has not chosen one (also the widgets' menus). */
+export { BACKEND_PREFERENCE };
 
 /** A checkpoint the page can offer: its files by name (config.json, model.safetensors, …) → URL. */
 export interface CheckpointSource {

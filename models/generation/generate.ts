@@ -1,7 +1,7 @@
 // Text generation with a KV cache: one pass over the prompt ("prefill"), then one token at a time, each
 // step feeding only the newest token and reusing the keys and values of all earlier ones.
 import * as tf from '@tensorflow/tfjs-core';
-import { seededRandom } from '../moe/gate.ts';
+import { seededRandom } from '../random.ts';
 import { checkSampling, sampleToken, type SamplingOptions } from './sample.ts';
 import { disposeCache, emptyCache, mixtralForwardAsync, type LayerRouting, type MixtralModel } from '../nn/transformer.ts';
 
@@ -11,7 +11,7 @@ export interface GenerateOptions extends SamplingOptions {
   seed: number;
   /** Inference-time K (experts per token); the model's own by default. */
   topK?: number;
-  /** Stop after emitting one of these ids (e.g. `<|endoftext|>`). */
+  /** Stop when the model picks one of these ids (e.g. `<|endoftext|>`); the stop id itself is not yielded. */
   stopIds?: readonly number[];
   /** Collect per-layer routing for each new token. */
   stats?: boolean;
@@ -63,8 +63,8 @@ export async function* generateTokens(
       const values = await last.data();
       tf.dispose([ids, logits, last]);
       const id = sampleToken(values, options, random);
-      yield { id, routing, ms: now() - start };
       if (options.stopIds?.includes(id)) return;
+      yield { id, routing, ms: now() - start };
       input = [id];
     }
   } finally {

@@ -8,6 +8,9 @@
  * tfjs on purpose: a reader can step through it in a debugger and check every number by hand.
  */
 
+import { seededRandom } from '../random.ts';
+import { checkK } from './check-k.ts';
+
 export type Vector = readonly number[];
 /** Row-major matrix: `matrix[row][column]`. */
 export type Matrix = readonly Vector[];
@@ -44,16 +47,6 @@ export interface MoETrace extends GateTrace {
   readonly y: Vector;
 }
 
-/** Throws a sentence a reader can act on unless 1 ≤ k ≤ numExperts and both are integers. */
-export function assertValidRouting(numExperts: number, k: number): void {
-  if (!Number.isInteger(numExperts) || numExperts < 1) {
-    throw new RangeError(`The number of experts must be a whole number of at least 1; got ${numExperts}.`);
-  }
-  if (!Number.isInteger(k) || k < 1 || k > numExperts) {
-    throw new RangeError(`K must be a whole number between 1 and the number of experts (${numExperts}); got ${k}.`);
-  }
-}
-
 function assertFinite(values: Vector, name: string): void {
   const bad = values.findIndex((v) => !Number.isFinite(v));
   if (bad !== -1) throw new RangeError(`${name}[${bad}] must be a finite number; got ${values[bad]}.`);
@@ -82,7 +75,7 @@ export function softmax(logits: Vector): number[] {
 
 /** Indices of the k largest values, largest first; ties go to the lower index (as torch.topk does in practice). */
 export function topK(values: Vector, k: number): number[] {
-  assertValidRouting(values.length, k);
+  checkK(k, values.length);
   return values
     .map((value, index) => ({ value, index }))
     .sort((a, b) => b.value - a.value || a.index - b.index)
@@ -118,7 +111,7 @@ export function swiglu(expert: SwiGLUExpert, x: Vector): number[] {
 /** One token through a top-K MoE layer, computing only the K selected experts. */
 export function moeForward(params: MoEParams, x: Vector, k: number): MoETrace {
   const numExperts = params.experts.length;
-  assertValidRouting(numExperts, k);
+  checkK(k, numExperts);
   if (params.routerWeight.length !== numExperts) {
     throw new RangeError(`The router has ${params.routerWeight.length} rows but there are ${numExperts} experts.`);
   }
@@ -129,18 +122,6 @@ export function moeForward(params: MoEParams, x: Vector, k: number): MoETrace {
   const y = x.map(() => 0);
   for (const [i, out] of expertOutputs) out.forEach((v, j) => (y[j]! += gate.weights[i]! * v));
   return { ...gate, expertOutputs, y };
-}
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so a seed always yields the same toy model. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -157,7 +138,7 @@ export function randomMoEParams(opts: {
   scale?: number;
 }): MoEParams {
   const { numExperts, dModel, dHidden, seed, scale = 1 } = opts;
-  assertValidRouting(numExperts, 1);
+  checkK(1, numExperts);
   const random = seededRandom(seed);
   const matrix = (rows: number, cols: number): number[][] => {
     const bound = scale / Math.sqrt(cols);
@@ -174,6 +155,6 @@ export function randomMoEParams(opts: {
 
 /** The first n experts (and their router rows) of a larger layer. */
 export function firstExperts(params: MoEParams, n: number): MoEParams {
-  assertValidRouting(params.experts.length, n);
+  checkK(n, params.experts.length);
   return { routerWeight: params.routerWeight.slice(0, n), experts: params.experts.slice(0, n) };
 }

@@ -10,7 +10,8 @@ import type { ExpertWeights } from './experts.ts';
 import { moeForwardFlops, moeParams } from '../accounting/flops.ts';
 import type { ParamCount } from '../accounting/flops.ts';
 import { loadBalancingLoss, routerZLoss } from './losses.ts';
-import { checkK, chosenWeights, denseSoftmaxGate, gateLogits, noisyTopKGate, switchGate, topKGate } from './router.ts';
+import { checkK } from './check-k.ts';
+import { chosenWeights, denseSoftmaxGate, gateLogits, noisyTopKGate, switchGate, topKGate } from './router.ts';
 import type { Routing } from './router.ts';
 
 /** Gate family: Mixtral top-K, Switch top-1, noisy top-K (Shazeer 2017), or dense softmax over all experts. */

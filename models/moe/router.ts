@@ -5,6 +5,7 @@
 // weights instead: they are the chosen entries of the softmax, gathered by index on the tape.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { checkK } from './check-k.ts';
 
 /** Which experts each token goes to, and with what weight. */
 export interface Routing {
@@ -113,16 +114,6 @@ export function selectTopK(scores: ArrayLike<number>, numExperts: number, k: num
     }
   }
   return out;
-}
-
-/** Throws a reader-facing error unless 1 ≤ k ≤ numExperts. */
-export function checkK(k: number, numExperts: number): void {
-  if (!Number.isInteger(numExperts) || numExperts < 1) {
-    throw new Error(`The number of experts must be a positive integer; got ${numExperts}.`);
-  }
-  if (!Number.isInteger(k) || k < 1 || k > numExperts) {
-    throw new Error(`K must be between 1 and the number of experts (${numExperts}); got ${k}.`);
-  }
 }
 
 /**

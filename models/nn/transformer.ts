@@ -10,17 +10,12 @@ import { headDim, mixtralTensorSpecs, shapeSize, type MixtralConfig } from './co
 import { moeLayer, type MoeConfig, type MoeParams } from '../moe/moe-layer.ts';
 import { gateLogits } from '../moe/router.ts';
 import { rmsNorm } from './rmsnorm.ts';
+import type { HostTensor } from '../checkpoint/safetensors.ts';
 
 export interface MixtralModel {
   readonly config: MixtralConfig;
   /** Hugging Face parameter name → weight, e.g. `model.layers.0.block_sparse_moe.experts.3.w1.weight`. */
   readonly weights: Map<string, tf.Variable>;
-}
-
-/** A tensor as stored in a checkpoint: row-major float32 data and its shape. */
-export interface HostTensor {
-  shape: number[];
-  data: Float32Array;
 }
 
 /** Keys and values of every layer for the positions generated so far; grown by `mixtralForward`. */

@@ -8,10 +8,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import type { BackendName } from './backends.ts';
 import { kernelPatches } from './kernels.ts';
 
-/** The tfjs backends the course runs on. */
-export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
+export type { BackendName } from './backends.ts';
 
 /**
  * Loads `name`, registers gradients, installs the kernel patches and makes it the active backend.

@@ -2,7 +2,7 @@
 // documents are concatenated with an end-of-text token between them and a batch is B random windows of
 // seqLen + 1 tokens (inputs = the first seqLen, targets = the same shifted by one). Pure: no fs, no tfjs.
 
-import { seededRandom } from '../moe/gate.ts';
+import { seededRandom } from '../random.ts';
 
 /** B rows of T token ids each, row-major, ready for `tf.tensor2d(inputs, [batchSize, seqLen], 'int32')`. */
 export interface Batch {

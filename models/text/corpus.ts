@@ -11,7 +11,7 @@
  * go tokens → words → tags and ask which experts a noun or a verb is routed to, genre by genre.
  * Pure functions only: this file also runs in a browser worker.
  */
-import { seededRandom } from '../moe/gate.ts';
+import { seededRandom } from '../random.ts';
 
 export interface TaggedWord {
   /** The word exactly as the corpus writes it (`` and '' for double quotes). */

@@ -137,6 +137,6 @@ describe('experts a batch touches', () => {
   });
 
   it('refuses a K outside 1…N with a sentence', () => {
-    expect(() => expectedExpertsTouched(8, 9, 1)).toThrow('K must be between 1 and the number of experts (8); got 9.');
+    expect(() => expectedExpertsTouched(8, 9, 1)).toThrow('K must be a whole number between 1 and the number of experts (8); got 9.');
   });
 });

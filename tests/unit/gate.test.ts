@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertValidRouting,
   firstExperts,
   mixtralGate,
   moeForward,
   randomMoEParams,
-  seededRandom,
   silu,
   softmax,
   swiglu,
   topK,
 } from '../../models/moe/gate.ts';
+import { checkK } from '../../models/moe/check-k.ts';
+import { seededRandom } from '../../models/random.ts';
 
 const sum = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0);
 
@@ -37,8 +37,8 @@ describe('topK', () => {
   it('rejects K outside 1..N with a readable message', () => {
     expect(() => topK([1, 2], 3)).toThrow('K must be a whole number between 1 and the number of experts (2); got 3.');
     expect(() => topK([1, 2], 0)).toThrow('got 0');
-    expect(() => assertValidRouting(0, 1)).toThrow('at least 1');
-    expect(() => assertValidRouting(4, 1.5)).toThrow('got 1.5');
+    expect(() => checkK(1, 0)).toThrow('at least 1');
+    expect(() => checkK(1.5, 4)).toThrow('got 1.5');
   });
 });
 

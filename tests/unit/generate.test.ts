@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { parseMixtralConfig } from '../../models/nn/config.ts';
-import { seededRandom } from '../../models/moe/gate.ts';
+import { seededRandom } from '../../models/random.ts';
 import { generateTokens } from '../../models/generation/generate.ts';
 import { argmax, sampleToken } from '../../models/generation/sample.ts';
 import { disposeModel, initMixtral, mixtralForward } from '../../models/nn/transformer.ts';
@@ -88,6 +88,23 @@ describeBackends('generation', () => {
     disposeModel(a.model);
     disposeModel(b.model);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops before a stop id and does not yield it', async () => {
+    const { model, out } = await generate(0, 0);
+    const stop = out[3]!;
+    const stopped: number[] = [];
+    for await (const token of generateTokens(model, [1, 2, 3], {
+      maxNewTokens: 8,
+      temperature: 0,
+      topP: 0.9,
+      seed: 0,
+      stopIds: [stop],
+    })) {
+      stopped.push(token.id);
+    }
+    expect(stopped).toEqual(out.slice(0, out.indexOf(stop)));
+    disposeModel(model);
   });
 
   it('refuses to run past the context', async () => {

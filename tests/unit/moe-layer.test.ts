@@ -281,11 +281,11 @@ describeBackends('moe layer', () => {
 it('rejects impossible configs with sentences that say what to change', () => {
   const base = { dModel: 4, dHidden: 8, numExperts: 8, topK: 2 };
   expect(() => resolveMoeConfig({ ...base, topK: 9 })).toThrow(
-    'K must be between 1 and the number of experts (8); got 9.',
+    'K must be a whole number between 1 and the number of experts (8); got 9.',
   );
   expect(() => resolveMoeConfig({ ...base, topK: 0 })).toThrow(/got 0/);
   expect(() => resolveMoeConfig({ ...base, numExperts: 0 })).toThrow(
-    'The number of experts must be a positive integer; got 0.',
+    'The number of experts must be a whole number of at least 1; got 0.',
   );
   expect(() => resolveMoeConfig({ ...base, gate: 'switch' })).toThrow(/K must be 1; got 2/);
   expect(() => resolveMoeConfig({ ...base, gate: 'softmax' })).toThrow(/K must equal the number of experts \(8\)/);

@@ -2,7 +2,8 @@
 
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { denseSoftmaxGate, noisyTopKGate, selectTopK, switchGate, topKGate, checkK } from '../../models/moe/router.ts';
+import { denseSoftmaxGate, noisyTopKGate, selectTopK, switchGate, topKGate } from '../../models/moe/router.ts';
+import { checkK } from '../../models/moe/check-k.ts';
 import { describeBackends, values } from './tf-backends.ts';
 
 const e = Math.E;
@@ -112,7 +113,7 @@ it('selectTopK keeps the best K in order and breaks ties towards the lower index
 });
 
 it('rejects K and N outside their range with a sentence that says what is allowed', () => {
-  expect(() => checkK(9, 8)).toThrow('K must be between 1 and the number of experts (8); got 9.');
-  expect(() => checkK(0, 8)).toThrow('K must be between 1 and the number of experts (8); got 0.');
-  expect(() => checkK(1, 0)).toThrow('The number of experts must be a positive integer; got 0.');
+  expect(() => checkK(9, 8)).toThrow('K must be a whole number between 1 and the number of experts (8); got 9.');
+  expect(() => checkK(0, 8)).toThrow('K must be a whole number between 1 and the number of experts (8); got 0.');
+  expect(() => checkK(1, 0)).toThrow('The number of experts must be a whole number of at least 1; got 0.');
 });
