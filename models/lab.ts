@@ -164,9 +164,16 @@ async function filesOf(source: CheckpointSource): Promise<CheckpointFiles> {
   return source as CheckpointFiles;
 }
 
-function asTokenizer(tokenizer: Tokenizer | unknown): Tokenizer | null {
+/** A tokenizer and the JSON to save it as: the file's own JSON when there is one, so a save keeps its bytes. */
+interface HeldTokenizer {
+  tokenizer: Tokenizer;
+  json: unknown;
+}
+
+function asTokenizer(tokenizer: Tokenizer | unknown): HeldTokenizer | null {
   if (tokenizer === undefined || tokenizer === null) return null;
-  return tokenizer instanceof Tokenizer ? tokenizer : Tokenizer.fromJSON(tokenizer);
+  if (tokenizer instanceof Tokenizer) return { tokenizer, json: tokenizer.toJSON() };
+  return { tokenizer: Tokenizer.fromJSON(tokenizer), json: tokenizer };
 }
 
 /**
@@ -182,13 +189,13 @@ export class Lab {
   /** What loading verified (checksums, shapes), in sentences; empty for a fresh model. */
   readonly notes: string[];
   private model: MixtralModel;
-  private readonly tokenizerOrNull: Tokenizer | null;
+  private readonly heldTokenizer: HeldTokenizer | null;
   private lastKvTokens = 0;
 
-  private constructor(model: MixtralModel, tokenizer: Tokenizer | null, notes: string[]) {
+  private constructor(model: MixtralModel, tokenizer: HeldTokenizer | null, notes: string[]) {
     this.model = model;
     this.config = model.config;
-    this.tokenizerOrNull = tokenizer;
+    this.heldTokenizer = tokenizer;
     this.notes = notes;
   }
 
@@ -232,16 +239,21 @@ export class Lab {
     return new Lab(model, asTokenizer(input.tokenizer), []);
   }
 
+  /** Whether the checkpoint came with a tokenizer.json (a PyTorch export may not). */
+  get hasTokenizer(): boolean {
+    return this.heldTokenizer !== null;
+  }
+
   /**
    * The tokenizer; throws a sentence when the checkpoint came without one.
    * @example
    * lab.tokenizer.encode('Hello').ids;
    */
   get tokenizer(): Tokenizer {
-    if (!this.tokenizerOrNull) {
+    if (!this.heldTokenizer) {
       throw new Error('This checkpoint has no tokenizer.json, so text cannot be encoded; pass token ids instead.');
     }
-    return this.tokenizerOrNull;
+    return this.heldTokenizer.tokenizer;
   }
 
   /**
@@ -279,6 +291,28 @@ export class Lab {
         layers: routing ?? [],
         ms: performance.now() - start,
       };
+    } finally {
+      input.dispose();
+    }
+  }
+
+  /**
+   * Routing of ready-made windows of token ids (no end-of-text added), all of one length, as one batch.
+   * Tokens are batch-major in the result: token t of window b is row b·seq + t.
+   * @example
+   * const layers = await lab.routeIds([[5, 9, 2], [7, 7, 1]], { k: 2 });
+   */
+  async routeIds(windows: readonly (readonly number[])[], options: { k?: number } = {}): Promise<LayerRouting[]> {
+    const k = this.checkK(options.k);
+    const seq = windows[0]?.length ?? 0;
+    if (seq === 0 || windows.some((w) => w.length !== seq)) {
+      throw new RangeError('Give one or more windows of token ids, all of the same non-zero length.');
+    }
+    const input = tf.tensor2d(Int32Array.from(windows.flat()), [windows.length, seq], 'int32');
+    try {
+      const { logits, routing } = await mixtralForwardAsync(this.model, input, { stats: true, topK: k });
+      logits.dispose();
+      return routing ?? [];
     } finally {
       input.dispose();
     }
@@ -457,7 +491,7 @@ export class Lab {
     const { files } = await saveCheckpoint({
       config: this.config,
       tensors: mixtralToTensors(this.model),
-      tokenizerJson: this.tokenizerOrNull?.toJSON(),
+      tokenizerJson: this.heldTokenizer?.json,
       dtype: options.dtype,
       metadata: options.metadata,
     });

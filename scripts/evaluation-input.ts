@@ -1,19 +1,16 @@
 // What `eval` and `analyze` both start from: a checkpoint on a backend, and one corpus split tokenised with
 // the checkpoint's own tokenizer (cached in .build/tokens/ by the tokenizer's content).
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../models/node/backend-node.ts';
-import type { BackendName } from '../models/runtime/backend.ts';
+import { Lab } from '../models/lab.ts';
+import type { BackendName } from '../models/runtime/backends.ts';
 import { SPLIT_NAMES } from '../models/text/corpus.ts';
 import type { SplitName } from '../models/text/corpus.ts';
-import { Tokenizer } from '../models/text/tokenizer.ts';
-import type { MixtralModel } from '../models/nn/transformer.ts';
+import type { Tokenizer } from '../models/text/tokenizer.ts';
 import { loadTokenizedSplits } from './training-data.ts';
 import type { TokenizedSplit } from './training-data.ts';
-import { loadModelDir } from './training-state.ts';
 
 export interface EvaluationInput {
-  model: MixtralModel;
+  lab: Lab;
   tokenizer: Tokenizer;
   split: TokenizedSplit;
 }
@@ -32,12 +29,13 @@ export async function openForEvaluation(
   if (options.backend !== 'wasm' && options.backend !== 'cpu') {
     throw new Error(`--backend must be wasm or cpu in Node; got "${options.backend}".`);
   }
-  // Also makes tfjs check every kernel for leaked buffers, which a long evaluation would reveal.
-  tf.env().set('IS_TEST', true);
-  await setupNodeBackend(options.backend as BackendName);
-  const { model, tokenizerJson } = await loadModelDir(dir);
-  const tokenizer = Tokenizer.fromJSON(tokenizerJson);
-  const loaded = { tokenizer, json: tokenizerJson, path: join(dir, 'tokenizer.json') };
+  const lab = await Lab.load({ dir }, { backend: options.backend as BackendName });
+  if (!lab.hasTokenizer) {
+    lab.dispose();
+    throw new Error(`${dir} has no tokenizer.json; copy models/checkpoints/tokenizer.json there.`);
+  }
+  const { tokenizer } = lab;
+  const loaded = { tokenizer, json: tokenizer.toJSON(), path: join(dir, 'tokenizer.json') };
   const split = loadTokenizedSplits(loaded, [options.split as SplitName])[options.split as SplitName]!;
-  return { model, tokenizer, split };
+  return { lab, tokenizer, split };
 }

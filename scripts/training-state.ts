@@ -1,5 +1,4 @@
-// Node-only: what a resumable training run keeps on disk, and small helpers the train, eval and analyze
-// commands share (loading a checkpoint as a model, parameter counts, the machine's description).
+// Node-only: what a resumable training run keeps on disk, and the machine's description for training.json.
 //
 // <out>/train-state/ holds the latest snapshot: weights and AdamW moments in F32 safetensors (bit-exact) and
 // state.json (step, elapsed time, the flags it was started with). The batches need no saved RNG state: batch
@@ -7,13 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { mixtralTensorSpecs, shapeSize } from '../models/nn/config.ts';
 import type { MixtralConfig } from '../models/nn/config.ts';
 import type { AdamWState } from '../models/training/optim.ts';
-import { decodeSafetensors, encodeSafetensors } from '../models/checkpoint/safetensors.ts';
-import { mixtralFromTensors } from '../models/nn/transformer.ts';
-import type { HostTensor, MixtralModel } from '../models/nn/transformer.ts';
-import { loadCheckpointDir } from '../models/node/checkpoint-fs.ts';
+import { decodeSafetensors, encodeSafetensors, type HostTensor } from '../models/checkpoint/safetensors.ts';
 
 export const STATE_DIR = 'train-state';
 
@@ -81,27 +76,6 @@ export function loadRunState(out: string): {
 
 export function deleteRunState(out: string): void {
   rmSync(join(out, STATE_DIR), { recursive: true, force: true });
-}
-
-/** Parameters stored, and parameters one token uses (K of the N experts per layer). */
-export function parameterCounts(config: MixtralConfig): { total: number; active: number } {
-  let total = 0;
-  let experts = 0;
-  for (const { name, shape } of mixtralTensorSpecs(config)) {
-    total += shapeSize(shape);
-    if (name.includes('.experts.')) experts += shapeSize(shape);
-  }
-  const unused = (experts * (config.num_local_experts - config.num_experts_per_tok)) / config.num_local_experts;
-  return { total, active: total - unused };
-}
-
-/** A checkpoint directory → model and its tokenizer.json. */
-export async function loadModelDir(dir: string): Promise<{ model: MixtralModel; tokenizerJson: unknown }> {
-  const checkpoint = await loadCheckpointDir(dir);
-  if (checkpoint.tokenizerJson === undefined) {
-    throw new Error(`${dir} has no tokenizer.json; copy models/checkpoints/tokenizer.json there.`);
-  }
-  return { model: mixtralFromTensors(checkpoint.config, checkpoint.tensors), tokenizerJson: checkpoint.tokenizerJson };
 }
 
 /** The machine, for training.json: timings mean little without it. */

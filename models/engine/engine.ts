@@ -2,21 +2,11 @@
 // and answers routing, generation and held-out-loss requests. It has no DOM and no knowledge of workers:
 // models/engine/worker.ts connects it to a Web Worker, components/engine-client.ts to a page.
 import * as tf from '@tensorflow/tfjs-core';
-import { setupBackend } from '../runtime/backend.ts';
 import { benchmarkCase, type BenchResult } from '../accounting/bench.ts';
-import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
-import { headDim } from '../nn/config.ts';
-import { generateTokens } from '../generation/generate.ts';
-import { countParameters } from '../accounting/params.ts';
-import { Tokenizer } from '../text/tokenizer.ts';
-import { tokenNll } from '../training/train.ts';
-import {
-  disposeModel,
-  mixtralForwardAsync,
-  mixtralFromTensors,
-  type LayerRouting,
-  type MixtralModel,
-} from '../nn/transformer.ts';
+import { Lab } from '../lab.ts';
+import type { LayerRouting } from '../nn/transformer.ts';
+import { setupBackend } from '../runtime/backend.ts';
+import { nextTask } from '../training/trainer.ts';
 import {
   BACKEND_PREFERENCE,
   type BackendName,
@@ -53,23 +43,11 @@ export interface EngineEnvironment {
 }
 
 interface Loaded {
-  model: MixtralModel;
-  tokenizer: Tokenizer;
+  lab: Lab;
   info: ModelInfo;
 }
 
-/**
- * Forward FLOPs per token ≈ 2 × (non-embedding parameters used) + 2 × layers × context × attention width
- * for the attention scores and their weighted sum (Kaplan et al. 2020, "Scaling Laws for Neural Language
- * Models", Table 1). For an MoE only the K chosen experts count.
- */
-export function flopsPerToken(model: MixtralModel, topK: number, context: number): number {
-  const c = model.config;
-  const params = countParameters({ ...c, num_experts_per_tok: topK });
-  const attentionWidth = c.num_attention_heads * headDim(c);
-  return 2 * params.activeWithoutEmbedding + 2 * c.num_hidden_layers * context * attentionWidth;
-}
-
+/** Typed arrays → plain arrays for the message (the page reads them as JSON-like data). */
 function routingReport(routing: LayerRouting[] | null): LayerRoutingReport[] {
   return (routing ?? []).map((layer) => ({
     expertIndex: Array.from(layer.expertIndex),
@@ -85,7 +63,6 @@ export class Engine {
   private loaded: Loaded | null = null;
   /** The checkpoint last asked for, so a recovered engine can load it again by itself. */
   private source: CheckpointSource | null = null;
-  private lastKvCacheBytes = 0;
   private readonly env: EngineEnvironment;
 
   constructor(env: EngineEnvironment) {
@@ -169,13 +146,8 @@ export class Engine {
 
   /** Moves the loaded weights onto the new backend (tfjs keeps tensors per backend). */
   private async rebuild(loaded: Loaded): Promise<Loaded> {
-    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [name, weight] of loaded.model.weights) {
-      tensors.set(name, { shape: weight.shape, data: (await weight.data()) as Float32Array });
-    }
-    disposeModel(loaded.model);
-    const model = mixtralFromTensors(loaded.model.config, tensors);
-    return { ...loaded, model, info: { ...loaded.info, backend: this.backend! } };
+    await loaded.lab.moveToActiveBackend();
+    return { ...loaded, info: { ...loaded.info, backend: this.backend! } };
   }
 
   private requireModel(): Loaded {
@@ -200,9 +172,9 @@ export class Engine {
       context.progress({ phase: 'download', loaded: downloaded, total: 0, file: name });
     }
     context.progress({ phase: 'verify', loaded: 0, total: 1 });
-    let checkpoint;
+    let lab: Lab;
     try {
-      checkpoint = await loadCheckpoint(files);
+      lab = await Lab.load(files);
     } catch (error) {
       // A corrupted file must not stay in the offline cache, or every retry would fail the same way.
       await Promise.all(Object.values(source.files).map((url) => this.env.forgetFile?.(url)));
@@ -211,107 +183,74 @@ export class Engine {
         { cause: error },
       );
     }
-    if (checkpoint.tokenizerJson === undefined) throw new Error(`The checkpoint "${source.id}" has no tokenizer.json.`);
+    if (!lab.hasTokenizer) {
+      lab.dispose();
+      throw new Error(`The checkpoint "${source.id}" has no tokenizer.json.`);
+    }
     context.progress({ phase: 'convert', loaded: 0, total: 1 });
-    const tokenizer = Tokenizer.fromJSON(checkpoint.tokenizerJson);
-    const model = mixtralFromTensors(checkpoint.config, checkpoint.tensors);
-    if (this.loaded) disposeModel(this.loaded.model);
-    const params = countParameters(checkpoint.config);
+    if (this.loaded) this.loaded.lab.dispose();
+    const { config } = lab;
+    const params = lab.parameters();
     const info: ModelInfo = {
       checkpoint: source.id,
-      numLayers: checkpoint.config.num_hidden_layers,
-      numExperts: checkpoint.config.num_local_experts,
-      trainedTopK: checkpoint.config.num_experts_per_tok,
-      hiddenSize: checkpoint.config.hidden_size,
-      vocabSize: checkpoint.config.vocab_size,
-      contextSize: checkpoint.config.max_position_embeddings,
+      numLayers: config.num_hidden_layers,
+      numExperts: config.num_local_experts,
+      trainedTopK: config.num_experts_per_tok,
+      hiddenSize: config.hidden_size,
+      vocabSize: config.vocab_size,
+      contextSize: config.max_position_embeddings,
       totalParams: params.total,
       activeParams: params.active,
       downloadBytes: downloaded,
       fromCache,
-      notes: checkpoint.notes,
+      notes: lab.notes,
       backend: this.backend!,
     };
-    this.loaded = { model, tokenizer, info };
+    this.loaded = { lab, info };
     // One throwaway pass: compiles the GPU kernels now rather than inside the reader's first timing, and
     // proves the model runs on this backend (a failure here is caught like any other backend failure).
-    await this.route(' ', model.config.num_experts_per_tok);
+    await this.route(' ', config.num_experts_per_tok);
     context.progress({ phase: 'convert', loaded: 1, total: 1 });
     return info;
   }
 
-  private checkTopK(topK: number): void {
-    const n = this.requireModel().model.config.num_local_experts;
-    if (!Number.isInteger(topK) || topK < 1 || topK > n) {
-      throw new Error(`K must be a whole number between 1 and the number of experts (${n}); got ${topK}.`);
-    }
-  }
-
-  private tokens(ids: readonly number[]): { id: number; text: string }[] {
-    const { tokenizer } = this.requireModel();
-    return ids.map((id) => ({ id, text: tokenizer.decode([id]) }));
-  }
-
-  async route(text: string, topK: number) {
-    const { model, tokenizer } = this.requireModel();
-    this.checkTopK(topK);
-    const ids = [tokenizer.endOfTextId, ...tokenizer.encode(text).ids];
-    const context = model.config.max_position_embeddings;
-    if (ids.length > context) {
-      throw new Error(`The text is ${ids.length - 1} tokens long; this model reads at most ${context - 1}.`);
-    }
-    const start = performance.now();
-    const input = tf.tensor2d([ids], [1, ids.length], 'int32');
-    const { logits, routing } = await mixtralForwardAsync(model, input, { stats: true, topK });
-    await logits.data(); // wait for the device, so the timing is honest
-    const prefillMs = performance.now() - start;
-    tf.dispose([input, logits]);
+  async route(text: string, topK: number): Promise<EngineResults['route']> {
+    const { lab } = this.requireModel();
+    const routed = await lab.route(text, { k: topK });
+    const tokens = routed.tokens.length;
     return {
-      tokens: this.tokens(ids),
+      tokens: routed.tokens,
       topK,
-      numExperts: model.config.num_local_experts,
-      layers: routingReport(routing),
-      timings: { prefillMs, msPerToken: 0, tokensPerSecond: (ids.length / prefillMs) * 1000 },
-      activeParams: countParameters({ ...model.config, num_experts_per_tok: topK }).active,
-      flopsPerToken: flopsPerToken(model, topK, ids.length),
+      numExperts: routed.numExperts,
+      layers: routingReport(routed.layers),
+      timings: { prefillMs: routed.ms, msPerToken: 0, tokensPerSecond: (tokens / routed.ms) * 1000 },
+      activeParams: lab.parameters(topK).active,
+      flopsPerToken: lab.flopsPerToken(topK, tokens).total,
       memory: this.memory(),
     };
   }
 
   async generate(request: EngineRequests['generate'], context: RequestContext): Promise<EngineResults['generate']> {
-    const { model, tokenizer } = this.requireModel();
-    this.checkTopK(request.topK);
-    const promptIds = [tokenizer.endOfTextId, ...tokenizer.encode(request.prompt).ids];
-    // The model never saw positions past its context in training: generate only into the room left.
-    const room = model.config.max_position_embeddings - promptIds.length;
-    if (room < 1) {
-      throw new Error(
-        `The text already fills this model's ${model.config.max_position_embeddings}-token context; shorten it to generate.`,
-      );
-    }
-    const generated: number[] = [];
+    const { lab } = this.requireModel();
+    let count = 0;
+    let text = '';
     let prefillMs = 0;
     let decodeMs = 0;
     let cancelled = false;
-    const c = model.config;
-    for await (const step of generateTokens(model, promptIds, {
-      maxNewTokens: Math.min(request.maxNewTokens, room),
+    for await (const step of lab.generate(request.prompt, {
+      maxNewTokens: request.maxNewTokens,
       temperature: request.temperature,
       topP: request.topP,
       seed: request.seed,
-      topK: request.topK,
-      stopIds: [tokenizer.endOfTextId],
-      stats: true,
+      k: request.topK,
     })) {
-      if (generated.length === 0 && prefillMs === 0) prefillMs = step.ms;
+      if (count === 0) prefillMs = step.ms;
       else decodeMs += step.ms;
-      const length = promptIds.length + generated.length;
-      this.lastKvCacheBytes = 2 * c.num_hidden_layers * c.num_key_value_heads * headDim(c) * length * 4;
-      if (step.id === tokenizer.endOfTextId) break;
-      generated.push(step.id);
+      count++;
+      text = step.continuation;
       context.token({
-        token: this.tokens([step.id])[0]!,
-        text: tokenizer.decode(generated),
+        token: { id: step.id, text: step.text },
+        text,
         layers: routingReport(step.routing),
         ms: step.ms,
       });
@@ -320,13 +259,13 @@ export class Engine {
         break;
       }
       // Let the cancel message in: the loop would otherwise hold the worker's event loop.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await nextTask();
     }
-    const decoded = Math.max(generated.length - 1, 0);
+    const decoded = Math.max(count - 1, 0);
     const msPerToken = decoded > 0 ? decodeMs / decoded : 0;
     return {
-      text: tokenizer.decode(generated),
-      tokens: generated.length,
+      text,
+      tokens: count,
       timings: { prefillMs, msPerToken, tokensPerSecond: msPerToken > 0 ? 1000 / msPerToken : 0 },
       memory: this.memory(),
       cancelled,
@@ -335,22 +274,15 @@ export class Engine {
 
   /** Mean next-token loss of `text` for each K: how much quality routing to fewer experts costs. */
   async heldOutLoss(text: string, topKs: number[], context: RequestContext): Promise<LossPoint[]> {
-    const { model, tokenizer } = this.requireModel();
-    const ids = [tokenizer.endOfTextId, ...tokenizer.encode(text).ids].slice(0, model.config.max_position_embeddings);
-    const points: LossPoint[] = [];
-    for (const topK of topKs) {
-      this.checkTopK(topK);
-      if (context.cancelled()) break;
-      const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
-      const targets = tf.tensor2d([ids.slice(1)], [1, ids.length - 1], 'int32');
-      const { logits } = await mixtralForwardAsync(model, input, { topK });
-      const nll = tokenNll(logits, targets);
-      const loss = tf.tidy(() => tf.mean(nll));
-      const value = (await loss.data())[0]!;
-      tf.dispose([input, targets, logits, nll, loss]);
-      points.push({ topK, loss: value, perplexity: Math.exp(value), tokens: ids.length - 1 });
-    }
-    return points;
+    const { lab } = this.requireModel();
+    const points = await lab.heldOutLoss(text, topKs, {
+      signal: {
+        get aborted() {
+          return context.cancelled();
+        },
+      },
+    });
+    return points.map(({ k, loss, perplexity, tokens }) => ({ topK: k, loss, perplexity, tokens }));
   }
 
   /** The MoE-layer benchmark, case by case, streaming each row; stops between runs when cancelled. */
@@ -370,15 +302,9 @@ export class Engine {
   }
 
   memory(): MemoryReport {
+    if (this.loaded) return this.loaded.lab.memory();
     const memory = tf.memory();
-    let weightBytes = 0;
-    this.loaded?.model.weights.forEach((w) => (weightBytes += w.size * 4));
-    return {
-      numTensors: memory.numTensors,
-      numBytes: memory.numBytes,
-      weightBytes,
-      kvCacheBytes: this.lastKvCacheBytes,
-    };
+    return { numTensors: memory.numTensors, numBytes: memory.numBytes, weightBytes: 0, kvCacheBytes: 0 };
   }
 
   /** Loses the WebGL context on purpose, as a GPU reset would, and recovers as from a real loss. */
@@ -393,11 +319,8 @@ export class Engine {
   private async recover(reason: string, context: RequestContext): Promise<BackendReport> {
     const failed = this.backend ?? 'webgl';
     if (this.loaded) {
-      try {
-        disposeModel(this.loaded.model);
-      } catch {
-        // A lost context cannot free its textures; they are gone with it anyway.
-      }
+      // Lab.dispose tolerates a lost context, whose textures are gone with it anyway.
+      this.loaded.lab.dispose();
       this.loaded = null;
     }
     const skippedBefore = [...this.skipped, { backend: failed, reason }];

@@ -96,6 +96,11 @@ export class Training implements AsyncIterable<TrainProgress> {
     if (options.resume) this.optimizer.setState(options.resume.optimizer);
   }
 
+  /** Tokens each validation scores. */
+  get validationTokens(): number {
+    return this.validation.reduce((n, b) => n + b.batchSize * b.seqLen, 0);
+  }
+
   /** Steps done so far. */
   get stepsDone(): number {
     return this.next;

@@ -2,13 +2,11 @@
 // per word class, and how often neighbours share an expert. Writes <checkpoint>/analysis.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { analyzeRouting, POS_CLASSES, tokenPosClasses } from '../../models/moe/analyze.ts';
 import type { RoutedSequence, RoutingAnalysis } from '../../models/moe/analyze.ts';
 import { GENRES } from '../../models/text/corpus.ts';
 import { tokenToWord } from '../../models/text/tokenizer.ts';
-import { disposeModel, mixtralForward } from '../../models/nn/transformer.ts';
-import type { MixtralModel } from '../../models/nn/transformer.ts';
+import type { Lab } from '../../models/lab.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import type { Command } from '../moe.ts';
@@ -64,23 +62,24 @@ function documentWindows(split: TokenizedSplit, seq: number, perDoc: number): Wi
 }
 
 /** Runs the model over the windows, batch by batch, and collects each window's routing. */
-function routeWindows(
-  model: MixtralModel,
+async function routeWindows(
+  lab: Lab,
   windows: readonly Window[],
   batchSize: number,
   topK: number,
-): RoutedSequence[] {
+): Promise<RoutedSequence[]> {
   const sequences: RoutedSequence[] = [];
   for (let start = 0; start < windows.length; start += batchSize) {
     const group = windows.slice(start, start + batchSize);
     const seq = group[0]!.ids.length;
-    const ids = tf.tensor2d(Int32Array.from(group.flatMap((w) => [...w.ids])), [group.length, seq], 'int32');
-    const { logits, auxLoss, routing } = mixtralForward(model, ids, { stats: true, topK });
-    tf.dispose([ids, logits, ...(auxLoss ? [auxLoss] : [])]);
+    const routing = await lab.routeIds(
+      group.map((w) => [...w.ids]),
+      { k: topK },
+    );
     group.forEach((w, b) => {
       sequences.push({
         // Tokens are batch-major (token = b·seq + s), so row b is one contiguous slice.
-        expertIndex: routing!.map((layer) => layer.expertIndex.slice(b * seq * topK, (b + 1) * seq * topK)),
+        expertIndex: routing.map((layer) => layer.expertIndex.slice(b * seq * topK, (b + 1) * seq * topK)),
         genre: Array.from({ length: seq }, () => w.genre),
         posClass: w.posClass,
       });
@@ -149,17 +148,17 @@ export const command: Command = {
   async run(args) {
     const { flags, positional } = parseFlags(FLAGS, args);
     const dir = positional[0] ?? '';
-    const { model, split } = await openForEvaluation('analyze', positional[0], flags);
-    const seq = flags.seq ?? model.config.max_position_embeddings;
-    const topK = flags['top-k'] ?? model.config.num_experts_per_tok;
+    const { lab, split } = await openForEvaluation('analyze', positional[0], flags);
+    const seq = flags.seq ?? lab.config.max_position_embeddings;
+    const topK = flags['top-k'] ?? lab.config.num_experts_per_tok;
     const started = performance.now();
     const windows = documentWindows(split, seq, flags['windows-per-doc']);
     const analysis = analyzeRouting(
-      routeWindows(model, windows, flags.batch, topK),
-      model.config.num_local_experts,
+      await routeWindows(lab, windows, flags.batch, topK),
+      lab.config.num_local_experts,
       topK,
     );
-    disposeModel(model);
+    lab.dispose();
     const out = flags.out ?? join(dir, 'analysis.json');
     const json = {
       checkpoint: dir,

@@ -2,8 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import { evalBatches } from '../../models/text/batches.ts';
 import { GENRES } from '../../models/text/corpus.ts';
-import { batchNll } from '../../models/training/train.ts';
-import { disposeModel } from '../../models/nn/transformer.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import type { Command } from '../moe.ts';
@@ -54,8 +52,8 @@ export const command: Command = {
   async run(args) {
     const { flags, positional } = parseFlags(FLAGS, args);
     const dir = positional[0] ?? '';
-    const { model, tokenizer, split } = await openForEvaluation('eval', positional[0], flags);
-    const seq = flags.seq ?? model.config.max_position_embeddings;
+    const { lab, tokenizer, split } = await openForEvaluation('eval', positional[0], flags);
+    const seq = flags.seq ?? lab.config.max_position_embeddings;
     const started = performance.now();
     let sum = 0;
     let tokens = 0;
@@ -66,7 +64,7 @@ export const command: Command = {
       let gSum = 0;
       let gTokens = 0;
       for (const batch of evalBatches(stream, flags.batch, seq, flags.windows || Infinity)) {
-        const r = batchNll(model, batch);
+        const r = await lab.nll(batch);
         gSum += r.sum;
         gTokens += r.tokens;
       }
@@ -74,7 +72,7 @@ export const command: Command = {
       sum += gSum;
       tokens += gTokens;
     }
-    disposeModel(model);
+    lab.dispose();
     const result = {
       checkpoint: dir,
       split: flags.split,

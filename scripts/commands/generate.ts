@@ -1,9 +1,5 @@
-import { setupNodeBackend } from '../../models/node/backend-node.ts';
-import { generateTokens } from '../../models/generation/generate.ts';
-import { Tokenizer } from '../../models/text/tokenizer.ts';
-import { disposeModel, mixtralFromTensors } from '../../models/nn/transformer.ts';
+import { Lab } from '../../models/lab.ts';
 import { describeFlags, parseFlags } from '../args.ts';
-import { loadCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import type { Command } from '../moe.ts';
 
 const FLAGS = {
@@ -32,41 +28,33 @@ export const command: Command = {
     if (flags.backend !== 'wasm' && flags.backend !== 'cpu') {
       throw new Error(`--backend must be wasm or cpu in Node; got ${flags.backend}.`);
     }
-    await setupNodeBackend(flags.backend);
-    const checkpoint = await loadCheckpointDir(dir);
-    if (checkpoint.tokenizerJson === undefined)
-      throw new Error(`${dir} has no tokenizer.json, so text cannot be encoded.`);
-    const tokenizer = Tokenizer.fromJSON(checkpoint.tokenizerJson);
-    const model = mixtralFromTensors(checkpoint.config, checkpoint.tensors);
-    // Documents start after <|endoftext|> in training, so a prompt does too.
-    const promptIds = [tokenizer.endOfTextId, ...tokenizer.encode(flags.prompt).ids];
-    const generated: number[] = [];
+    const lab = await Lab.load({ dir }, { backend: flags.backend });
+    if (!lab.hasTokenizer) throw new Error(`${dir} has no tokenizer.json, so text cannot be encoded.`);
+    let count = 0;
     let shown = '';
     let ms = 0;
     process.stdout.write(flags.prompt);
     try {
-      for await (const token of generateTokens(model, promptIds, {
+      for await (const step of lab.generate(flags.prompt, {
         maxNewTokens: flags.tokens,
         temperature: flags.temperature,
         topP: flags['top-p'],
         seed: flags.seed,
-        topK: flags['top-k'],
-        stopIds: [tokenizer.endOfTextId],
+        k: flags['top-k'],
+        routing: false,
       })) {
-        ms += token.ms;
-        if (token.id === tokenizer.endOfTextId) break;
-        generated.push(token.id);
-        // Decode everything so far: a token may end half-way through a multi-byte character.
-        const text = tokenizer.decode(generated);
-        if (!text.endsWith('\uFFFD')) {
-          process.stdout.write(text.slice(shown.length));
-          shown = text;
+        ms += step.ms;
+        count++;
+        // A token may end half-way through a multi-byte character: print once it is whole.
+        if (!step.continuation.endsWith('\uFFFD')) {
+          process.stdout.write(step.continuation.slice(shown.length));
+          shown = step.continuation;
         }
       }
     } finally {
-      disposeModel(model);
+      lab.dispose();
     }
-    const perToken = generated.length > 0 ? ms / generated.length : 0;
-    console.error(`\n[${generated.length} tokens, ${perToken.toFixed(1)} ms/token on ${flags.backend}]`);
+    const perToken = count > 0 ? ms / count : 0;
+    console.error(`\n[${count} tokens, ${perToken.toFixed(1)} ms/token on ${flags.backend}]`);
   },
 };

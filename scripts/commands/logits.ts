@@ -1,8 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../../models/node/backend-node.ts';
-import { disposeModel, mixtralForward, mixtralFromTensors } from '../../models/nn/transformer.ts';
+import { Lab } from '../../models/lab.ts';
 import { describeFlags, parseFlags } from '../args.ts';
-import { loadCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import type { Command } from '../moe.ts';
 
 const FLAGS = {
@@ -41,18 +38,11 @@ export const command: Command = {
     const backend = flags.backend;
     if (backend !== 'wasm' && backend !== 'cpu')
       throw new Error(`--backend must be wasm or cpu in Node; got ${backend}.`);
-    await setupNodeBackend(backend);
-    const checkpoint = await loadCheckpointDir(dir);
-    const model = mixtralFromTensors(checkpoint.config, checkpoint.tensors);
-    const input = tf.tensor2d([ids], [1, ids.length], 'int32');
+    const lab = await Lab.load({ dir }, { backend });
     try {
-      const { logits } = mixtralForward(model, input, { topK: flags['top-k'] });
-      const rows = (await logits.array())[0]!;
-      logits.dispose();
-      console.log(JSON.stringify({ logits: rows }));
+      console.log(JSON.stringify({ logits: await lab.logits(ids, { k: flags['top-k'] }) }));
     } finally {
-      input.dispose();
-      disposeModel(model);
+      lab.dispose();
     }
   },
 };

@@ -1,31 +1,17 @@
 // `npm run moe -- train`: train a tiny Mixtral on the Brown Corpus and write a checkpoint directory.
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { setupNodeBackend } from '../../models/node/backend-node.ts';
-import type { BackendName } from '../../models/runtime/backend.ts';
-import { evalBatches, randomBatch } from '../../models/text/batches.ts';
-import { saveCheckpoint } from '../../models/checkpoint/checkpoint.ts';
+import { Lab } from '../../models/lab.ts';
+import type { BackendName } from '../../models/runtime/backends.ts';
 import { parseMixtralConfig } from '../../models/nn/config.ts';
 import type { MixtralConfig } from '../../models/nn/config.ts';
-import { AdamW, learningRate } from '../../models/training/optim.ts';
-import type { LrSchedule } from '../../models/training/optim.ts';
-import { evaluate, trainStep } from '../../models/training/train.ts';
-import { initMixtral, mixtralFromTensors, mixtralToTensors } from '../../models/nn/transformer.ts';
+import type { AdamWState, LrSchedule } from '../../models/training/optim.ts';
 import type { FloatDtype } from '../../models/checkpoint/safetensors.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec, FlagValues } from '../args.ts';
-import { writeCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import type { Command } from '../moe.ts';
 import { loadTokenizedSplits, loadTokenizer, TOKENIZER_PATH } from '../training-data.ts';
-import {
-  deleteRunState,
-  hasRunState,
-  loadRunState,
-  machineDescription,
-  parameterCounts,
-  saveRunState,
-} from '../training-state.ts';
+import { deleteRunState, hasRunState, loadRunState, machineDescription, saveRunState } from '../training-state.ts';
 
 type NumberFlag = { type: 'number'; default: number; help: string; min: number; integer?: boolean };
 const int = (d: number, help: string, min = 1): NumberFlag => ({
@@ -191,19 +177,15 @@ export const command: Command = {
     if (flags.resume && !hasRunState(out))
       throw new Error(`--resume: there is no ${join(out, 'train-state')} to continue.`);
 
-    tf.env().set('IS_TEST', true); // silences tfjs's "install tfjs-node" banner
-    await setupNodeBackend(flags.backend as BackendName);
     const loaded = loadTokenizer(flags.tokenizer);
     const eot = loaded.tokenizer.endOfTextId;
     const { train, validation } = loadTokenizedSplits(loaded, ['train', 'validation']);
-    const valBatches = evalBatches(validation!.stream, flags.batch, flags.seq, flags['eval-windows']);
+    const backend = { backend: flags.backend as BackendName };
 
     let config = buildConfig(flags, loaded.tokenizer.vocabSize, eot);
-    let model = initMixtral(config, flags.seed);
-    let startStep = 0;
+    let lab: Lab;
+    let resume: { step: number; optimizer: AdamWState } | undefined;
     let elapsedBefore = 0;
-    const optimizerConfig = { beta2: flags.beta2, weightDecay: flags['weight-decay'] };
-    let optimizer = new AdamW(model.weights, optimizerConfig);
     if (flags.resume) {
       const saved = loadRunState(out);
       for (const key of RUN_FLAGS) {
@@ -213,22 +195,20 @@ export const command: Command = {
           );
         }
       }
-      optimizer.dispose();
-      model.weights.forEach((w) => w.dispose());
       config = saved.state.config;
-      model = mixtralFromTensors(config, saved.weights);
-      optimizer = new AdamW(model.weights, optimizerConfig);
-      optimizer.setState(saved.optimizer);
-      startStep = saved.state.step;
+      lab = await Lab.fromTensors({ config, tensors: saved.weights, tokenizer: loaded.json }, backend);
+      resume = { step: saved.state.step, optimizer: saved.optimizer };
       elapsedBefore = saved.state.elapsedSeconds;
-      truncateLog(logPath, startStep);
-      console.log(`Resuming at step ${startStep} of ${flags.steps}.`);
+      truncateLog(logPath, resume.step);
+      console.log(`Resuming at step ${resume.step} of ${flags.steps}.`);
     } else {
+      lab = await Lab.create({ config, tokenizer: loaded.json, seed: flags.seed }, backend);
       mkdirSync(out, { recursive: true });
       writeFileSync(logPath, '');
     }
+    const startStep = resume?.step ?? 0;
 
-    const counts = parameterCounts(config);
+    const counts = lab.parameters();
     console.log(
       `Training N=${flags.experts} K=${flags['top-k']}: ${counts.total.toLocaleString('en-US')} parameters, ` +
         `${counts.active.toLocaleString('en-US')} active per token; ${train!.stream.length.toLocaleString('en-US')} training tokens; backend ${flags.backend}.`,
@@ -239,7 +219,21 @@ export const command: Command = {
       warmupSteps: flags.warmup,
       decaySteps: flags.steps,
     };
-    const batchConfig = { batchSize: flags.batch, seqLen: flags.seq, seed: flags.seed };
+    const optimizerConfig = { beta2: flags.beta2, weightDecay: flags['weight-decay'] };
+    const run = lab.train({
+      train: train!.stream,
+      validation: validation!.stream,
+      steps: flags.steps,
+      batchSize: flags.batch,
+      seqLen: flags.seq,
+      seed: flags.seed,
+      schedule,
+      clip: flags.clip,
+      optimizer: optimizerConfig,
+      evalEvery: flags['eval-every'],
+      evalWindows: flags['eval-windows'],
+      resume,
+    });
     const tty = process.stdout.isTTY === true;
     const started = performance.now();
     const elapsed = (): number => elapsedBefore + (performance.now() - started) / 1000;
@@ -251,32 +245,25 @@ export const command: Command = {
       saveRunState(
         out,
         { step, elapsedSeconds: elapsed(), flags: { ...flags }, config },
-        mixtralToTensors(model),
-        optimizer.getState(),
+        lab.tensors(),
+        run.optimizerState(),
       );
 
-    for (let step = startStep; step < flags.steps; step++) {
-      const t0 = performance.now();
-      const lr = learningRate(step, schedule);
-      const batch = randomBatch(train!.stream, step, batchConfig);
-      const r = trainStep(model, optimizer, batch, { lr, clip: flags.clip > 0 ? flags.clip : Infinity });
-      if (!Number.isFinite(r.loss)) {
-        throw new Error(`The loss became ${r.loss} at step ${step}; lower --lr or keep --clip on, and start again.`);
-      }
-      recent.push(r.loss);
+    for (let p = run.step(); p !== null; p = run.step()) {
+      recent.push(p.loss);
       log({
-        step,
-        lr: round(lr, 4),
-        loss: round(r.loss),
-        aux: round(r.aux),
-        gradNorm: round(r.gradNorm, 4),
-        ms: Math.round(performance.now() - t0),
+        step: p.step - 1,
+        lr: round(p.lr, 4),
+        loss: round(p.loss),
+        aux: round(p.aux),
+        gradNorm: round(p.gradNorm, 4),
+        ms: Math.round(p.ms),
       });
-      const done = step + 1;
-      if (done % flags['eval-every'] === 0 || done === flags.steps) {
+      const done = p.step;
+      if (p.valLoss !== undefined) {
         lastTrain = recent.reduce((a, b) => a + b, 0) / recent.length;
         recent = [];
-        lastVal = evaluate(model, valBatches);
+        lastVal = p.valLoss;
         log({
           step: done,
           trainLoss: round(lastTrain),
@@ -286,21 +273,18 @@ export const command: Command = {
       }
       if (done % flags['save-every'] === 0 && done < flags.steps) snapshot(done);
       const eta = ((elapsed() - elapsedBefore) / (done - startStep)) * (flags.steps - done);
-      const line = progressLine(done, flags.steps, r.loss, lastVal, lr, eta);
+      const line = progressLine(done, flags.steps, p.loss, lastVal, p.lr, eta);
       if (tty) process.stdout.write(`\r${line}`);
       else if (done % flags['print-every'] === 0 || done === flags.steps) console.log(line);
     }
     if (tty) process.stdout.write('\n');
 
     const wallSeconds = elapsed();
-    const { files } = await saveCheckpoint({
-      config,
-      tensors: mixtralToTensors(model),
-      tokenizerJson: loaded.json,
+    const files = await lab.save({
       dtype: flags.dtype as FloatDtype,
       metadata: { trained_by: 'moe-lab', steps: String(flags.steps), seed: String(flags.seed) },
+      dir: out,
     });
-    await writeCheckpointDir(out, files);
     if (loaded.path !== join(out, 'tokenizer.json') && !files.has('tokenizer.json')) {
       copyFileSync(loaded.path, join(out, 'tokenizer.json'));
     }
@@ -314,11 +298,11 @@ export const command: Command = {
       tokensSeen: flags.steps * flags.batch * flags.seq,
       schedule,
       optimizer: { name: 'AdamW', beta1: 0.9, ...optimizerConfig, clip: flags.clip },
-      parameters: counts,
+      parameters: { total: counts.total, active: counts.active },
       wallSeconds: Math.round(wallSeconds),
       finalTrainLoss: round(lastTrain),
       finalValLoss: lastVal === null ? null : round(lastVal),
-      valTokens: valBatches.reduce((n, b) => n + b.batchSize * b.seqLen, 0),
+      valTokens: run.validationTokens,
       checkpointBytes: bytes,
       backend: flags.backend,
       machine: machineDescription(),
@@ -326,8 +310,8 @@ export const command: Command = {
     };
     writeFileSync(join(out, 'training.json'), `${JSON.stringify(training, null, 2)}\n`);
     if (!flags['keep-state']) deleteRunState(out);
-    optimizer.dispose();
-    model.weights.forEach((w) => w.dispose());
+    run.dispose();
+    lab.dispose();
     console.log(
       `Done in ${formatDuration(wallSeconds)}: train loss ${lastTrain.toFixed(4)}, val loss ${lastVal?.toFixed(4)}; ` +
         `wrote ${out} (${(bytes / 1e6).toFixed(2)} MB).`,
