@@ -281,7 +281,7 @@ export class Lab {
     const start = performance.now();
     const input = tf.tensor2d([ids], [1, ids.length], 'int32');
     try {
-      const { logits, routing } = await mixtralForwardAsync(this.model, input, { stats: true, topK: k });
+      const { logits, routing } = await mixtralForwardAsync(this.model, input, { stats: true, topK: k, hostIds: ids });
       await logits.data(); // wait for the device, so the timing is honest
       logits.dispose();
       return {
@@ -329,7 +329,8 @@ export class Lab {
     const context = this.config.max_position_embeddings;
     // The model never saw positions past its context in training: generate only into the room left.
     const room = context - promptIds.length;
-    if (room < 1) throw new Error(`The text already fills this model's ${context}-token context; shorten it to generate.`);
+    if (room < 1)
+      throw new Error(`The text already fills this model's ${context}-token context; shorten it to generate.`);
     const maxNewTokens = options.maxNewTokens ?? 40;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
       throw new RangeError(`maxNewTokens must be a whole number ≥ 0; got ${maxNewTokens}.`);
@@ -362,17 +363,22 @@ export class Lab {
    * @example
    * const points = await lab.heldOutLoss(passage, [1, 2, 4, 8]); // [{ k: 1, loss: 4.1, … }, …]
    */
-  async heldOutLoss(text: string, ks: readonly number[], options: { signal?: Cancellation } = {}): Promise<HeldOutLoss[]> {
+  async heldOutLoss(
+    text: string,
+    ks: readonly number[],
+    options: { signal?: Cancellation } = {},
+  ): Promise<HeldOutLoss[]> {
     ks.forEach((k) => this.checkK(k));
     const ids = this.encode(text).slice(0, this.config.max_position_embeddings);
     if (ids.length < 2) throw new Error('The held-out text must hold at least one token to predict.');
     const points: HeldOutLoss[] = [];
-    const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
+    const inputIds = ids.slice(0, -1);
+    const input = tf.tensor2d([inputIds], [1, ids.length - 1], 'int32');
     const targets = tf.tensor2d([ids.slice(1)], [1, ids.length - 1], 'int32');
     try {
       for (const k of ks) {
         if (options.signal?.aborted) break;
-        const { logits } = await mixtralForwardAsync(this.model, input, { topK: k });
+        const { logits } = await mixtralForwardAsync(this.model, input, { topK: k, hostIds: inputIds });
         const loss = tf.tidy(() => tf.mean(tokenNll(logits, targets)));
         logits.dispose();
         const value = (await loss.data())[0]!;
@@ -395,7 +401,7 @@ export class Lab {
     if (ids.length === 0) throw new RangeError('Give at least one token id.');
     const input = tf.tensor2d([[...ids]], [1, ids.length], 'int32');
     try {
-      const { logits } = await mixtralForwardAsync(this.model, input, { topK: k });
+      const { logits } = await mixtralForwardAsync(this.model, input, { topK: k, hostIds: ids });
       const rows = (await logits.array())[0]!;
       logits.dispose();
       return rows;

@@ -1,7 +1,7 @@
 // The browser benchmark of lesson "Why sparse is cheaper": which (N, K) cases it runs, and how their
 // results become the chart series and the summary sentences. Pure data, no tfjs: the widget imports this
 // on the page's main thread, while the timing itself (models/accounting/bench.ts) runs in the engine's worker.
-import type { BenchCase, BenchResult, Implementation, Timing } from './bench.ts';
+import type { BenchCase, BenchResult, Timing } from './bench.ts';
 import { checkK } from '../moe/check-k.ts';
 
 /**
@@ -18,10 +18,11 @@ export const SWEEP = {
 } as const;
 
 /**
- * The three implementations in the order the charts draw them. A copy of bench.ts's IMPLEMENTATIONS
- * (a unit test keeps them equal), because importing a value from bench.ts would pull tfjs onto the page.
+ * The three implementations in the order the charts draw them and bench.ts measures them. Declared here,
+ * not in bench.ts, because importing a value from bench.ts would pull tfjs onto the page.
  */
-export const SERIES: readonly Implementation[] = ['sparse', 'masked', 'dense'];
+export const SERIES = ['sparse', 'masked', 'dense'] as const;
+export type Implementation = (typeof SERIES)[number];
 
 /** What a chart plots: forward time (inference) or forward + backward (one training step). */
 export type Pass = 'forward' | 'training';

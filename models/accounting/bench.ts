@@ -7,8 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { linearWeight, swiGLU, type ExpertWeights } from '../moe/experts.ts';
 import { initMoeParams, moeLayer, type MoeConfig, type MoeParams } from '../moe/moe-layer.ts';
 
-export type Implementation = 'sparse' | 'masked' | 'dense';
-export const IMPLEMENTATIONS: readonly Implementation[] = ['sparse', 'masked', 'dense'];
+import { SERIES, type Implementation } from './bench-cases.ts';
+
+export type { Implementation };
+/** Measured in the order the charts draw them: one list, declared in bench-cases.ts (which the page loads). */
+export const IMPLEMENTATIONS = SERIES;
 
 export interface BenchCase {
   numExperts: number;

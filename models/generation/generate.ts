@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom } from '../random.ts';
 import { checkSampling, sampleToken, type SamplingOptions } from './sample.ts';
-import { disposeCache, emptyCache, mixtralForwardAsync, type LayerRouting, type MixtralModel } from '../nn/transformer.ts';
+import { disposeCache, emptyCache } from '../nn/kv-cache.ts';
+import { mixtralForwardAsync, type LayerRouting, type MixtralModel } from '../nn/transformer.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -56,6 +57,7 @@ export async function* generateTokens(
       const ids = tf.tensor2d([input], [1, input.length], 'int32');
       const { logits, routing } = await mixtralForwardAsync(model, ids, {
         cache,
+        hostIds: input,
         topK: options.topK,
         stats: options.stats,
       });

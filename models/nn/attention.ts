@@ -1,6 +1,7 @@
 // Causal multi-head self-attention with grouped key/value heads (GQA, Ainslie et al. 2023) and rotary
 // position embeddings: Hugging Face `MixtralAttention` (no biases, no sliding window in Mixtral 8x7B).
 import * as tf from '@tensorflow/tfjs-core';
+import type { LayerCache } from './kv-cache.ts';
 import { applyRope, ropeTables } from './rope.ts';
 
 /** nn.Linear layout ([out, in]), as in the checkpoint: `self_attn.{q,k,v,o}_proj.weight`. */
@@ -16,12 +17,6 @@ export interface AttentionShape {
   numKvHeads: number;
   headDim: number;
   ropeTheta: number;
-}
-
-/** Keys and values of the positions seen so far, after RoPE: [batch, kvHeads, past, headDim] each. */
-export interface LayerCache {
-  k: tf.Tensor4D;
-  v: tf.Tensor4D;
 }
 
 export interface AttentionResult {

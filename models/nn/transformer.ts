@@ -5,7 +5,8 @@
 //   logits = rmsNorm(x) · lm_headᵀ
 // Weights live in one map keyed by the Hugging Face parameter names, so a checkpoint maps 1:1.
 import * as tf from '@tensorflow/tfjs-core';
-import { selfAttention, type AttentionWeights, type LayerCache } from './attention.ts';
+import { selfAttention, type AttentionWeights } from './attention.ts';
+import { disposeCache, emptyLayerCache, type KVCache, type LayerCache } from './kv-cache.ts';
 import { headDim, mixtralTensorSpecs, shapeSize, type MixtralConfig } from './config.ts';
 import { moeLayer, type MoeConfig, type MoeParams } from '../moe/moe-layer.ts';
 import { gateLogits } from '../moe/router.ts';
@@ -18,13 +19,6 @@ export interface MixtralModel {
   readonly weights: Map<string, tf.Variable>;
 }
 
-/** Keys and values of every layer for the positions generated so far; grown by `mixtralForward`. */
-export interface KVCache {
-  layers: (LayerCache | null)[];
-  /** Positions already in the cache. */
-  length: number;
-}
-
 export interface ForwardOptions {
   /** Training mode (noise for noisy gates). */
   training?: boolean;
@@ -34,6 +28,10 @@ export interface ForwardOptions {
   topK?: number;
   /** Continue from these cached positions and extend the cache in place. */
   cache?: KVCache;
+  /** The ids' values when the caller has them on the host: saves reading them back from the device. */
+  hostIds?: ArrayLike<number>;
+  /** Keep each layer's output and router logits (to compare with a reference layer by layer). */
+  trace?: boolean;
 }
 
 /** One layer's routing decisions, per token (tokens are batch-major: token t = b·seq + s). */
@@ -58,6 +56,16 @@ export interface ForwardResult {
   expertTokens: Int32Array[];
   /** Per layer, when `stats` is set. */
   routing: LayerRouting[] | null;
+  /** Per layer, when `trace` is set (the caller disposes them). */
+  trace: LayerTrace[] | null;
+}
+
+/** One layer's intermediate results, for checking the port stage by stage. */
+export interface LayerTrace {
+  /** The residual stream after the layer: [batch, seq, d]. */
+  hidden: tf.Tensor3D;
+  /** The router's logits before the softmax: [batch·seq, N]. */
+  routerLogits: tf.Tensor2D;
 }
 
 /**
@@ -134,20 +142,6 @@ export function disposeModel(model: MixtralModel): void {
   model.weights.clear();
 }
 
-/** An empty cache for incremental decoding. */
-export function emptyCache(config: MixtralConfig): KVCache {
-  return { layers: Array.from({ length: config.num_hidden_layers }, () => null), length: 0 };
-}
-
-export function disposeCache(cache: KVCache): void {
-  for (const layer of cache.layers) {
-    layer?.k.dispose();
-    layer?.v.dispose();
-  }
-  cache.layers.fill(null);
-  cache.length = 0;
-}
-
 function weight(model: MixtralModel, name: string): tf.Variable {
   const w = model.weights.get(name);
   if (!w) throw new Error(`The model has no weight named ${name}.`);
@@ -177,10 +171,10 @@ function moeWeights(model: MixtralModel, layer: number): MoeParams {
 }
 
 /** An id outside the vocabulary would read zeros or garbage silently; `data` is the ids read back. */
-function checkIds(ids: tf.Tensor2D, vocabSize: number, data: tf.TypedArray): void {
+function checkIds(ids: tf.Tensor2D, vocabSize: number, data: ArrayLike<number>): void {
   if (ids.dtype !== 'int32') throw new Error(`Token ids must be an int32 tensor; got ${ids.dtype}.`);
   if (ids.rank !== 2) throw new Error(`Token ids must have shape [batch, seq]; got [${ids.shape.join(', ')}].`);
-  const bad = data.findIndex((id) => id < 0 || id >= vocabSize);
+  const bad = Array.prototype.findIndex.call(data, (id: number) => id < 0 || id >= vocabSize);
   if (bad !== -1) throw new Error(`Token id ${data[bad]} is outside the vocabulary (0 … ${vocabSize - 1}).`);
 }
 
@@ -214,6 +208,7 @@ function* forwardSteps(
   const routing: LayerRouting[] = [];
   const newCache: LayerCache[] = [];
   const auxTerms: tf.Scalar[] = [];
+  const traced: { routerLogits: tf.Tensor2D; hidden?: tf.Tensor3D }[] = [];
   // Tensors alive between steps; freed here if anything throws half-way.
   const live = new Set<tf.Tensor>();
   const hold = <T extends tf.Tensor>(t: T): T => (live.add(t), t);
@@ -234,12 +229,21 @@ function* forwardSteps(
         const h = tf.add(x, attention.output) as tf.Tensor3D; // residual
         const moeInput = rmsNorm(h, weight(model, `${p}.post_attention_layernorm.weight`) as tf.Tensor1D, eps);
         const wGate = weight(model, `${p}.block_sparse_moe.gate.weight`) as tf.Tensor2D;
-        const probs = tf.softmax(gateLogits(tf.reshape(moeInput, [batch * seq, config.hidden_size]), wGate));
-        return { h, moeInput, probs, k: attention.cache?.k, v: attention.cache?.v };
+        const routerLogits = gateLogits(tf.reshape(moeInput, [batch * seq, config.hidden_size]), wGate);
+        const probs = tf.softmax(routerLogits);
+        return {
+          h,
+          moeInput,
+          probs,
+          routerLogits: options.trace ? routerLogits : undefined,
+          k: attention.cache?.k,
+          v: attention.cache?.v,
+        };
       });
       free(x);
       const { h, moeInput } = step;
       [h, moeInput, step.probs].forEach(hold);
+      if (step.routerLogits) traced.push({ routerLogits: hold(step.routerLogits) });
       if (step.k && step.v) newCache.push({ k: hold(step.k), v: hold(step.v) });
       const probsData = yield step.probs;
       free(step.probs);
@@ -251,6 +255,7 @@ function* forwardSteps(
         checkFinite: false,
       });
       x = hold(tf.add(h, moe.output) as tf.Tensor3D); // residual
+      if (options.trace) traced[layer]!.hidden = hold(tf.clone(x));
       free(h, moeInput);
       moe.output.dispose();
       if (moe.auxLoss && options.training) auxTerms.push(hold(moe.auxLoss));
@@ -279,7 +284,9 @@ function* forwardSteps(
       });
       cache.length = newCache[0]!.k.shape[2];
     }
-    return { logits, auxLoss, expertTokens, routing: options.stats ? routing : null };
+    const trace = options.trace ? traced.map((t) => ({ hidden: t.hidden!, routerLogits: t.routerLogits })) : null;
+    trace?.forEach((t) => (live.delete(t.hidden), live.delete(t.routerLogits)));
+    return { logits, auxLoss, expertTokens, routing: options.stats ? routing : null, trace };
   } finally {
     // Empty on success; after an exception, everything this pass still held.
     live.forEach((t) => t.dispose());
@@ -314,7 +321,7 @@ export async function mixtralForwardAsync(
   ids: tf.Tensor2D,
   options: ForwardOptions = {},
 ): Promise<ForwardResult> {
-  checkIds(ids, model.config.vocab_size, await ids.data());
+  checkIds(ids, model.config.vocab_size, options.hostIds ?? (await ids.data()));
   const steps = forwardSteps(model, ids, options);
   try {
     let next = steps.next();
@@ -323,11 +330,4 @@ export async function mixtralForwardAsync(
   } finally {
     abandon(steps);
   }
-}
-
-function emptyLayerCache(batch: number, shape: { numKvHeads: number; headDim: number }): LayerCache {
-  return {
-    k: tf.zeros([batch, shape.numKvHeads, 0, shape.headDim]) as tf.Tensor4D,
-    v: tf.zeros([batch, shape.numKvHeads, 0, shape.headDim]) as tf.Tensor4D,
-  };
 }

@@ -195,7 +195,8 @@ function checkTrainOptions(o: TrainOptions): void {
     ['batchSize', o.batchSize],
     ['seqLen', o.seqLen],
   ] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number ≥ 1; got ${value}.`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a whole number ≥ 1; got ${value}.`);
   }
   if (o.evalEvery !== undefined && (!Number.isInteger(o.evalEvery) || o.evalEvery < 1)) {
     throw new RangeError(`evalEvery must be a whole number ≥ 1; got ${o.evalEvery}.`);

@@ -3,9 +3,10 @@
 It transcribes Hugging Face transformers' `modeling_mixtral.py` (eager attention path, v4.4x) op for op,
 builds a tiny random Mixtral, and writes, into the output folder:
   config.json, model.safetensors (F32)  - a checkpoint in the HF layout, as PyTorch would export it
-  expected.json                         - the ids fed in and the logits this reference computes
+  expected.json                         - the ids fed in, the logits, and per layer the hidden states and
+                                          router logits this reference computes
 
-The unit test tests/unit/mixtral-reference.test.ts loads that folder with our checkpoint loader and
+The unit test tests/unit/transformer.test.ts loads that folder with our checkpoint loader and
 checks that our tfjs forward pass gives the same logits. Regenerate (needs PyTorch; Debian: python3-torch):
   /usr/bin/python3 scripts/reference/mixtral_reference.py tests/fixtures/tiny-mixtral-torch
 """
@@ -109,10 +110,11 @@ def attention(x, w, p, c):
     return F.linear(out, w[f"{p}.o_proj.weight"])
 
 
-def sparse_moe(x, w, p, c):  # MixtralSparseMoeBlock
+def sparse_moe(x, w, p, c, trace):  # MixtralSparseMoeBlock
     b, s, d = x.shape
     x = x.view(-1, d)
     router_logits = F.linear(x, w[f"{p}.gate.weight"])
+    trace["router_logits"].append(router_logits.view(b, s, -1))
     routing_weights = F.softmax(router_logits, dim=1, dtype=torch.float)
     routing_weights, selected = torch.topk(routing_weights, c["num_experts_per_tok"], dim=-1)
     routing_weights /= routing_weights.sum(dim=-1, keepdim=True)
@@ -128,15 +130,19 @@ def sparse_moe(x, w, p, c):  # MixtralSparseMoeBlock
 
 
 def forward(ids, w, c):
+    """Logits, and per layer the residual stream after the layer and the router's logits (as llm-viz checks
+    each stage), so a mismatch in the TypeScript port names the layer where it starts."""
+    trace = {"hidden": [], "router_logits": []}
     x = w["model.embed_tokens.weight"][ids]
     for i in range(c["num_hidden_layers"]):
         p = f"model.layers.{i}"
         x = x + attention(rms_norm(x, w[f"{p}.input_layernorm.weight"], c["rms_norm_eps"]), w, f"{p}.self_attn", c)
         x = x + sparse_moe(
-            rms_norm(x, w[f"{p}.post_attention_layernorm.weight"], c["rms_norm_eps"]), w, f"{p}.block_sparse_moe", c
+            rms_norm(x, w[f"{p}.post_attention_layernorm.weight"], c["rms_norm_eps"]), w, f"{p}.block_sparse_moe", c, trace
         )
+        trace["hidden"].append(x)
     x = rms_norm(x, w["model.norm.weight"], c["rms_norm_eps"])
-    return F.linear(x, w["lm_head.weight"])
+    return F.linear(x, w["lm_head.weight"]), trace
 
 
 def write_safetensors(path, tensors):
@@ -163,10 +169,18 @@ def main():
         for name, shape in tensor_specs(CONFIG)
     }
     with torch.no_grad():
-        logits = forward(torch.tensor(IDS), weights, CONFIG)
+        logits, trace = forward(torch.tensor(IDS), weights, CONFIG)
     (out / "config.json").write_text(json.dumps(CONFIG, indent=2) + "\n")
     write_safetensors(out / "model.safetensors", weights)
-    expected = {"torch": torch.__version__, "ids": IDS, "logits": [[[round(v, 6) for v in row] for row in seq] for seq in logits.tolist()]}
+    rounded = lambda t: [[[round(v, 6) for v in row] for row in seq] for seq in t.tolist()]  # noqa: E731
+    expected = {
+        "torch": torch.__version__,
+        "ids": IDS,
+        "logits": rounded(logits),
+        # Per layer, [batch][seq][hidden_size] and [batch][seq][num_local_experts].
+        "hidden": [rounded(h) for h in trace["hidden"]],
+        "routerLogits": [rounded(r) for r in trace["router_logits"]],
+    }
     (out / "expected.json").write_text(json.dumps(expected) + "\n")
     print(f"wrote {out}: logits {list(logits.shape)}, |logits| max {logits.abs().max():.3f}")
 

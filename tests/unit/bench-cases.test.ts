@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { IMPLEMENTATIONS, type BenchResult, type Timing } from '../../models/accounting/bench.ts';
+import type { BenchResult, Timing } from '../../models/accounting/bench.ts';
 import {
   expectedExpertsTouched,
   memorySeries,
-  SERIES,
   summariseExperts,
   sweepCases,
   sweepTopK,
@@ -50,10 +49,6 @@ describe('the benchmark sweeps', () => {
     expect(forward.every((c) => c.tokens === 512 && c.reps === 5 && c.warmup === 1 && !c.backward)).toBe(true);
     expect(forward.every((c) => c.dModel === 64 && c.dHidden === 128)).toBe(true);
     expect(sweepCases({ ...OPTIONS, pass: 'training' }).every((c) => c.backward)).toBe(true);
-  });
-
-  it('draws the implementations in the same order bench.ts measures them', () => {
-    expect(SERIES).toEqual(IMPLEMENTATIONS);
   });
 });
 
@@ -137,6 +132,8 @@ describe('experts a batch touches', () => {
   });
 
   it('refuses a K outside 1…N with a sentence', () => {
-    expect(() => expectedExpertsTouched(8, 9, 1)).toThrow('K must be a whole number between 1 and the number of experts (8); got 9.');
+    expect(() => expectedExpertsTouched(8, 9, 1)).toThrow(
+      'K must be a whole number between 1 and the number of experts (8); got 9.',
+    );
   });
 });

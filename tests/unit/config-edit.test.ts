@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits, editableFields, parseConfigText, readField, withEdit } from '../../models/accounting/config-edit.ts';
+import {
+  applyEdits,
+  editableFields,
+  parseConfigText,
+  readField,
+  withEdit,
+} from '../../models/accounting/config-edit.ts';
 import { countParameters } from '../../models/accounting/params.ts';
 import { MODEL_PRESETS, presetById } from '../../models/accounting/presets/index.ts';
 

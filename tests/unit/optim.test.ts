@@ -1,5 +1,5 @@
-// AdamW against PyTorch's algorithm (expected values worked out with numpy from the torch.optim.AdamW
-// pseudo-code: decoupled decay first, then bias-corrected moments), the LR schedule, and clipping.
+// AdamW against torch.optim.AdamW itself (the expected values are what scripts/reference/adamw_reference.py
+// prints with torch 1.13), the LR schedule, and clipping.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupNodeBackend } from '../../models/node/backend-node.ts';
@@ -42,7 +42,7 @@ describe('AdamW', () => {
     expect(decaysByRank([1024, 64])).toBe(true);
   });
 
-  it('matches PyTorch AdamW over two steps', () => {
+  it('matches torch.optim.AdamW over two steps (values from scripts/reference/adamw_reference.py)', () => {
     const step = (w: number[][], n: number[]): void => {
       const grads = { w: tf.tensor2d(w), norm: tf.tensor1d(n) };
       optimizer.apply(grads, 0.1);

@@ -8,10 +8,9 @@ import { causalMask } from '../../models/nn/attention.ts';
 import { parseMixtralConfig, type MixtralConfig } from '../../models/nn/config.ts';
 import { rmsNorm } from '../../models/nn/rmsnorm.ts';
 import { applyRope, ropeTables } from '../../models/nn/rope.ts';
+import { disposeCache, emptyCache } from '../../models/nn/kv-cache.ts';
 import {
-  disposeCache,
   disposeModel,
-  emptyCache,
   initMixtral,
   mixtralForward,
   mixtralForwardAsync,
@@ -75,13 +74,24 @@ describeBackends('Mixtral forward pass', () => {
     const expected = JSON.parse(readFileSync(`${FIXTURE}/expected.json`, 'utf8')) as {
       ids: number[][];
       logits: number[][][];
+      hidden: number[][][][];
+      routerLogits: number[][][][];
     };
     const model = mixtralFromTensors(checkpoint.config, checkpoint.tensors);
     const input = ids(expected.ids);
-    const { logits } = mixtralForward(model, input);
+    const { logits, trace } = mixtralForward(model, input, { trace: true });
+    // Stage by stage, so a mismatch names the first layer (and the part of it) that went wrong.
+    expect(trace).toHaveLength(expected.hidden.length);
+    trace!.forEach((layer, i) => {
+      expect(
+        maxAbsDiff(values(layer.routerLogits), expected.routerLogits[i]!.flat(2)),
+        `layer ${i} router logits`,
+      ).toBeLessThan(1e-4);
+      expect(maxAbsDiff(values(layer.hidden), expected.hidden[i]!.flat(2)), `layer ${i} output`).toBeLessThan(1e-4);
+    });
     expect(logits.shape).toEqual([2, 10, 61]);
     expect(maxAbsDiff(values(logits), expected.logits.flat(2))).toBeLessThan(2e-4);
-    tf.dispose([logits, input]);
+    tf.dispose([logits, input, ...trace!.flatMap((t) => [t.hidden, t.routerLogits])]);
     disposeModel(model);
   });
 
