@@ -6,7 +6,6 @@ import { benchmarkCase, type BenchResult } from '../accounting/bench.ts';
 import { Lab } from '../lab.ts';
 import type { LayerRouting } from '../nn/transformer.ts';
 import { setupBackend } from '../runtime/backend.ts';
-import { nextTask } from '../training/trainer.ts';
 import {
   BACKEND_PREFERENCE,
   type BackendName,
@@ -258,8 +257,10 @@ export class Engine {
         cancelled = true;
         break;
       }
-      // Let the cancel message in: the loop would otherwise hold the worker's event loop.
-      await nextTask();
+      // Let the cancel message in: the loop would otherwise hold the worker's event loop. setTimeout, not
+      // nextTask(): its ≥ 4 ms clamp also paces the tokens to what the page can draw (the lesson-3 widget
+      // re-renders every strip per token, and an unpaced stream gave it 88 ms main-thread tasks).
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     const decoded = Math.max(count - 1, 0);
     const msPerToken = decoded > 0 ? decodeMs / decoded : 0;
