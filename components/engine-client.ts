@@ -125,6 +125,10 @@ function engineClient(afterBrokenWorker = false): Promise<EngineClient> {
     pageClient = afterBrokenWorker
       ? mainThreadChannel().then((channel) => new EngineClient(channel))
       : workerChannel().then((channel) => new EngineClient(channel));
+    // `npm run bench:browser` asks the page's engine for figures no widget shows (?engine-hook in the URL).
+    if (new URLSearchParams(location.search).has('engine-hook')) {
+      void pageClient.then((client) => ((globalThis as { moeLabEngine?: EngineClient }).moeLabEngine = client));
+    }
   }
   return pageClient;
 }

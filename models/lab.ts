@@ -13,6 +13,8 @@ import { countParameters, type ParamReport } from './accounting/params.ts';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from './checkpoint/checkpoint.ts';
 import type { FloatDtype } from './checkpoint/safetensors.ts';
 import { generateTokens } from './generation/generate.ts';
+import { argmax } from './generation/sample.ts';
+import { disposeCache, emptyCache } from './nn/kv-cache.ts';
 import { checkK } from './moe/check-k.ts';
 import { parseMixtralConfig, type MixtralConfig } from './nn/config.ts';
 import {
@@ -356,6 +358,47 @@ export class Lab {
         ms: step.ms,
       };
     }
+  }
+
+  /**
+   * The bare decoding speed: a prefill of `prompt`, then `tokens` single-token forward passes with the KV
+   * cache, greedy, no routing read back, no pauses. What generation costs before anything around it.
+   * @example
+   * const { msPerToken } = await lab.decodeSpeed('The jury said', { tokens: 32 });
+   */
+  async decodeSpeed(
+    prompt: string,
+    options: { tokens: number; k?: number },
+  ): Promise<{ prefillMs: number; msPerToken: number; tokens: number }> {
+    const k = this.checkK(options.k);
+    const promptIds = this.encode(prompt);
+    const tokens = Math.min(options.tokens, this.config.max_position_embeddings - promptIds.length);
+    if (!Number.isInteger(tokens) || tokens < 2) {
+      throw new RangeError('Time at least 2 tokens, within the context the prompt leaves free.');
+    }
+    const cache = emptyCache(this.config);
+    const times: number[] = [];
+    try {
+      let input = promptIds;
+      for (let step = 0; step < tokens; step++) {
+        const start = performance.now();
+        const ids = tf.tensor2d([input], [1, input.length], 'int32');
+        const { logits } = await mixtralForwardAsync(this.model, ids, { cache, topK: k, hostIds: input });
+        const last = tf.tidy(() => tf.slice(logits, [0, input.length - 1, 0], [1, 1, this.config.vocab_size]));
+        const values = await last.data();
+        tf.dispose([ids, logits, last]);
+        input = [argmax(values)];
+        times.push(performance.now() - start);
+      }
+    } finally {
+      disposeCache(cache);
+    }
+    const decode = times.slice(1);
+    return {
+      prefillMs: times[0]!,
+      msPerToken: decode.reduce((a, b) => a + b, 0) / decode.length,
+      tokens: decode.length,
+    };
   }
 
   /**

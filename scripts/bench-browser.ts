@@ -1,9 +1,12 @@
 // `npm run bench:browser`: measures the lesson-3 model in real Chromium, per backend and checkpoint —
-// prefill time, ms per generated token and tokens per second — through the same widget a reader uses.
+// prefill time, ms per generated token and tokens per second — through the same widget a reader uses, and
+// next to it the bare forward pass with the KV cache (the engine's decodeSpeed: no routing read back, no
+// messages), so what sits around the forward is visible. "widget wall" is the time between tokens as the
+// page draws them, messages and pacing included.
 // Prints a table and writes bench-results/browser.json. Builds the site first unless --no-build.
 //   node scripts/bench-browser.ts [--backends wasm,webgl,webgpu,cpu] [--checkpoints e8-top2,…] [--no-build]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -39,14 +42,31 @@ if (!flags['no-build']) {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const site = await serveStatic(join(process.cwd(), flags.dir), '/');
 const browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-const rows: { checkpoint: string; backend: string; prefillMs: number; msPerToken: number; tokensPerSecond: number }[] =
-  [];
+interface Row {
+  checkpoint: string;
+  backend: string;
+  prefillMs: number;
+  /** The widget's readout: each step's forward, sampling and routing, as the engine times it. */
+  msPerToken: number;
+  tokensPerSecond: number;
+  /** Between tokens as the page shows them (messages, pacing and drawing included). */
+  wallMsPerToken: number;
+  /** The bare forward with the KV cache. */
+  bareMsPerToken: number;
+}
+const rows: Row[] = [];
+const PROMPT = 'The jury said it did find that many of the voters';
+type Hooked = { moeLabEngine: { request(type: string, payload: unknown): Promise<{ msPerToken: number }> } };
+type Watched = { genTimes: number[]; lastGen: string };
 try {
   for (const checkpoint of checkpoints) {
     for (const backend of backends) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(
-        new URL(`lessons/moe-in-your-browser/?moe.backend=${backend}&moe.checkpoint=${checkpoint}`, site.url).href,
+        new URL(
+          `lessons/moe-in-your-browser/?moe.backend=${backend}&moe.checkpoint=${checkpoint}&engine-hook`,
+          site.url,
+        ).href,
       );
       await page.locator('.router-widget').scrollIntoViewIfNeeded();
       await page.locator('.router-widget[data-phase="ready"]').waitFor({ timeout: 180_000 });
@@ -60,18 +80,54 @@ try {
       }
       const prefill: number[] = [];
       const perToken: number[] = [];
+      const wall: number[] = [];
+      const bare: number[] = [];
+      const config = JSON.parse(readFileSync(join('models/checkpoints', checkpoint, 'config.json'), 'utf8')) as {
+        num_local_experts: number;
+      };
       for (let run = 0; run < flags.runs; run++) {
         // Re-route first so prefill is measured warm, on the same prompt every run.
-        await page.getByLabel('Text to route').fill(`The jury said it did find that many of the voters ${run}`);
+        await page.getByLabel('Text to route').fill(`${PROMPT} ${run}`);
         await page.waitForTimeout(400);
+        await page.evaluate(() => {
+          const w = window as unknown as Watched;
+          w.genTimes = [];
+          w.lastGen = '';
+          const root = document.querySelector('.router-widget')!;
+          new MutationObserver(() => {
+            const shown = root.querySelector('[data-testid="generated"] .gen-text')?.textContent ?? '';
+            if (shown !== w.lastGen) {
+              w.lastGen = shown;
+              w.genTimes.push(performance.now());
+            }
+          }).observe(root, { subtree: true, childList: true, characterData: true });
+        });
         await page.getByRole('button', { name: 'Generate', exact: true }).click();
         await page.locator(`.router-widget[data-generations="${run + 1}"]`).waitFor({ timeout: 600_000 });
         prefill.push(Number(await page.locator('[data-testid="prefill-ms"]').getAttribute('data-value')));
         perToken.push(Number(await page.locator('[data-testid="ms-per-token"]').getAttribute('data-value')));
+        const times = await page.evaluate(() => (window as unknown as Watched).genTimes);
+        if (times.length > 2) wall.push((times.at(-1)! - times[1]!) / (times.length - 2)); // from the 2nd: no prefill
+        const speed = await page.evaluate(
+          ([prompt, topK]) =>
+            (window as unknown as Hooked).moeLabEngine.request('decodeSpeed', { prompt, tokens: 40, topK }),
+          [PROMPT, Math.min(2, config.num_local_experts)] as const,
+        );
+        bare.push(speed.msPerToken);
       }
       const msPerToken = median(perToken);
-      rows.push({ checkpoint, backend, prefillMs: median(prefill), msPerToken, tokensPerSecond: 1000 / msPerToken });
-      console.log(`${checkpoint} on ${backend}: ${msPerToken.toFixed(1)} ms/token`);
+      rows.push({
+        checkpoint,
+        backend,
+        prefillMs: median(prefill),
+        msPerToken,
+        tokensPerSecond: 1000 / msPerToken,
+        wallMsPerToken: median(wall),
+        bareMsPerToken: median(bare),
+      });
+      console.log(
+        `${checkpoint} on ${backend}: ${msPerToken.toFixed(2)} ms/token (widget), ${median(wall).toFixed(2)} between tokens on the page, ${median(bare).toFixed(2)} bare forward`,
+      );
       await page.close();
     }
   }
@@ -92,8 +148,11 @@ console.table(
     checkpoint: r.checkpoint,
     backend: r.backend,
     'prefill ms': r.prefillMs.toFixed(1),
-    'ms/token': r.msPerToken.toFixed(1),
+    'ms/token': r.msPerToken.toFixed(2),
     'tokens/s': r.tokensPerSecond.toFixed(1),
+    'widget wall ms/token': r.wallMsPerToken.toFixed(2),
+    'bare forward ms/token': r.bareMsPerToken.toFixed(2),
+    'widget ÷ bare': (r.msPerToken / r.bareMsPerToken).toFixed(2),
   })),
 );
 console.log(machine);

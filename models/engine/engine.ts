@@ -111,6 +111,10 @@ export class Engine {
         return this.memory() as EngineResults[T];
       case 'benchmark':
         return (await this.benchmark((payload as EngineRequests['benchmark']).cases, context)) as EngineResults[T];
+      case 'decodeSpeed': {
+        const { prompt, tokens, topK } = payload as EngineRequests['decodeSpeed'];
+        return (await this.requireModel().lab.decodeSpeed(prompt, { tokens, k: topK })) as EngineResults[T];
+      }
       case 'loseContext':
         return (await this.loseContext(context)) as EngineResults[T];
       default:

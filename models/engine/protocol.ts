@@ -34,6 +34,8 @@ export interface EngineRequests {
   benchmark: { cases: BenchCase[] };
   /** Test hook: makes the WebGL context lost, as a GPU reset or driver crash would. */
   loseContext: Record<string, never>;
+  /** Benchmark hook: the bare decoding speed of the loaded model (no routing, no messages per token). */
+  decodeSpeed: { prompt: string; tokens: number; topK: number };
 }
 
 export interface BackendReport {
@@ -148,6 +150,7 @@ export interface EngineResults {
   memory: MemoryReport;
   benchmark: BenchmarkResult;
   loseContext: BackendReport;
+  decodeSpeed: { prefillMs: number; msPerToken: number; tokens: number };
 }
 
 export interface BenchmarkResult {
