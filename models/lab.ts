@@ -144,23 +144,27 @@ async function ensureBackend(name: BackendName | undefined): Promise<void> {
   }
 }
 
+/** The checkpoint's files by name, whichever form `source` takes. */
 async function filesOf(source: CheckpointSource): Promise<CheckpointFiles> {
-  if ('dir' in source && typeof source.dir === 'string') {
+  if (source instanceof Map) return source;
+  // A file named "dir" or "urls" would hold bytes, never a string or a record of strings.
+  const { dir, urls, fetch: get } = source as { dir?: unknown; urls?: unknown; fetch?: unknown };
+  if (typeof dir === 'string') {
     const fs = await nodeModule<{ readCheckpointDir(dir: string): Promise<Map<string, Uint8Array>> }>(
       'checkpoint-fs.ts',
     );
-    return fs.readCheckpointDir(source.dir);
+    return fs.readCheckpointDir(dir);
   }
-  if ('urls' in source && typeof source.urls === 'object' && !(source.urls instanceof Uint8Array)) {
-    const get =
-      (source.fetch as ((url: string) => Promise<Uint8Array>) | undefined) ??
+  if (typeof urls === 'object' && urls !== null && !(urls instanceof Uint8Array)) {
+    const download =
+      (get as ((url: string) => Promise<Uint8Array>) | undefined) ??
       (async (url: string) => {
         const response = await fetch(url);
-        if (!response.ok) throw new Error(`Downloading ${url} failed: HTTP ${response.status}.`);
+        if (!response.ok) throw new Error(`Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`);
         return new Uint8Array(await response.arrayBuffer());
       });
     const files = new Map<string, Uint8Array>();
-    for (const [name, url] of Object.entries(source.urls as Record<string, string>)) files.set(name, await get(url));
+    for (const [name, url] of Object.entries(urls as Record<string, string>)) files.set(name, await download(url));
     return files;
   }
   return source as CheckpointFiles;

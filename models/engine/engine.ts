@@ -1,6 +1,8 @@
-// The inference engine behind the live widgets: picks a tfjs backend, downloads and verifies a checkpoint,
-// and answers routing, generation and held-out-loss requests. It has no DOM and no knowledge of workers:
-// models/engine/worker.ts connects it to a Web Worker, components/engine-client.ts to a page.
+// The inference engine behind the live widgets: a message adapter over the Lab (models/lab.ts). It picks
+// and checks a tfjs backend, downloads a checkpoint through the offline cache with progress, and turns
+// route, generate and held-out-loss requests into Lab calls, their results into protocol messages. It has
+// no DOM and no knowledge of workers: models/engine/worker.ts connects it to a Web Worker,
+// components/engine-client.ts to a page.
 import * as tf from '@tensorflow/tfjs-core';
 import { benchmarkCase, type BenchResult } from '../accounting/bench.ts';
 import { Lab } from '../lab.ts';
