@@ -94,6 +94,15 @@ describe('Lab', () => {
     torch.dispose();
   });
 
+  it('times the bare decoding loop without leaving tensors behind', async () => {
+    const before = lab.memory().numTensors;
+    const speed = await lab.decodeSpeed('The jury said', { tokens: 8, k: 2 });
+    expect(speed.tokens).toBe(7); // the first pass is the prefill
+    expect(speed.msPerToken).toBeGreaterThan(0);
+    expect(lab.memory().numTensors).toBe(before);
+    await expect(lab.decodeSpeed('word '.repeat(63), { tokens: 8 })).rejects.toThrow(/at least 2 tokens/);
+  });
+
   it('counts what a generation cached, and nothing before one', async () => {
     const fresh = await Lab.load({ dir: CHECKPOINT });
     expect(fresh.memory().kvCacheBytes).toBe(0);
