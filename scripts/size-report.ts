@@ -1,11 +1,12 @@
 // Prints what each built page costs on first load (JS and CSS, raw and gzip) and the chunks that load
-// only later, when a widget hydrates. Reads dist/ and .build/chunk-map.json: run `npm run build` first.
-// `--max-first-load-js-kb N` fails the run when any page's first-load JS exceeds N KB gzip.
+// only later, when a widget hydrates. Reads dist/ (or `--dir <folder>`) and .build/chunk-map.json: run
+// `npm run build` first. `--max-first-load-js-kb N` fails the run when any page's first-load JS exceeds N kB gzip.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const DIST = join(process.cwd(), 'dist');
+const dirFlag = process.argv.indexOf('--dir');
+const DIST = join(process.cwd(), dirFlag === -1 ? 'dist' : (process.argv[dirFlag + 1] ?? 'dist'));
 const CHUNK_MAP = join(process.cwd(), '.build', 'chunk-map.json');
 
 interface Size {
@@ -41,7 +42,7 @@ function attr(tag: string, name: string): string | undefined {
 }
 
 if (!existsSync(DIST)) {
-  console.error('No dist/ folder: run `npm run build` first.');
+  console.error(`No ${relative(process.cwd(), DIST)}/ folder: run \`npm run build\` first.`);
   process.exit(1);
 }
 const pages = htmlFiles(DIST).sort();
