@@ -1,4 +1,4 @@
-import { type Field, integer, type Schema } from './url-state.ts';
+import { type Field, integer, type Schema, truncate } from './url-state.ts';
 import { CHECKPOINTS } from './checkpoint-catalog.ts';
 import type { BackendName } from '../models/engine/protocol.ts';
 import samples from '../models/checkpoints/samples.json';
@@ -25,7 +25,7 @@ function oneOf<T extends string>(label: string, values: () => readonly T[], fall
     parse(raw) {
       const known = values();
       if ((known as readonly string[]).includes(raw)) return { ok: true, value: raw as T };
-      return { ok: false, problem: `${label} must be one of ${known.join(', ')}; the link had "${raw}".` };
+      return { ok: false, problem: `${label} must be one of ${known.join(', ')}; the link had "${truncate(raw)}".` };
     },
     format: (value) => value,
   };

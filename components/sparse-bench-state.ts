@@ -2,7 +2,7 @@
 // sweep on WebAssembly. Only settings live here; results are measured anew on every reader's machine.
 import type { Pass } from '../models/bench-cases.ts';
 import type { BackendChoice } from './router-state.ts';
-import type { Field, Schema } from './url-state.ts';
+import { truncate, type Field, type Schema } from './url-state.ts';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 /** Tokens per batch the reader can pick: small enough for a phone, large enough to see the trend. */
@@ -27,7 +27,7 @@ function oneOf<T extends string | number>(label: string, values: readonly T[], f
     parse(raw) {
       const value = values.find((v) => String(v) === raw);
       if (value !== undefined) return { ok: true, value };
-      return { ok: false, problem: `${label} must be one of ${values.join(', ')}; the link had "${raw}".` };
+      return { ok: false, problem: `${label} must be one of ${values.join(', ')}; the link had "${truncate(raw)}".` };
     },
     format: (value) => String(value),
   };
