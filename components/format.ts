@@ -19,7 +19,9 @@ function threeFigures(value: number): string {
 /** 8e30 → "8 × 10³⁰": for numbers too large for a unit prefix, with three significant figures at most. */
 function scientific(value: number): string {
   const [mantissa, exponent] = value.toExponential(2).split('e');
-  const power = String(Number(exponent)).replace(/\d/g, (d) => SUPERSCRIPT[Number(d)]!).replace('-', '⁻');
+  const power = String(Number(exponent))
+    .replace(/\d/g, (d) => SUPERSCRIPT[Number(d)]!)
+    .replace('-', '⁻');
   return `${Number(mantissa)} × 10${power}`;
 }
 

@@ -7,6 +7,7 @@ import { benchmarkCase, type BenchResult } from '../bench.ts';
 import { loadCheckpoint } from '../checkpoint.ts';
 import { headDim } from '../config.ts';
 import { generateTokens } from '../generate.ts';
+import { slidingWindows, sliceRows } from '../context-windows.ts';
 import { countParameters } from '../params.ts';
 import { Tokenizer } from '../tokenizer.ts';
 import { tokenNll } from '../train.ts';
@@ -59,9 +60,10 @@ interface Loaded {
 }
 
 /**
- * Forward FLOPs per token ≈ 2 × (non-embedding parameters used) + 2 × layers × context × attention width
- * for the attention scores and their weighted sum (Kaplan et al. 2020, "Scaling Laws for Neural Language
- * Models", Table 1). For an MoE only the K chosen experts count.
+ * Forward FLOPs per token ≈ 2 × (parameters used, LM head included, input embedding not) + 2 × layers ×
+ * context × attention width, Kaplan et al.'s one attention row (2020, "Scaling Laws for Neural Language
+ * Models", Table 1; the scores and the weighted sum counted directly would be twice that row). For an MoE
+ * only the K chosen experts count.
  */
 export function flopsPerToken(model: MixtralModel, topK: number, context: number): number {
   const c = model.config;
@@ -69,6 +71,12 @@ export function flopsPerToken(model: MixtralModel, topK: number, context: number
   const attentionWidth = c.num_attention_heads * headDim(c);
   return 2 * params.activeWithoutEmbedding + 2 * c.num_hidden_layers * context * attentionWidth;
 }
+
+/**
+ * Most tokens one route request takes (end-of-text token included): 16 contexts' worth, so a pasted book
+ * cannot keep the engine busy for minutes.
+ */
+export const MAX_ROUTED_TOKENS = 1024;
 
 function routingReport(routing: LayerRouting[] | null): LayerRoutingReport[] {
   return (routing ?? []).map((layer) => ({
@@ -164,6 +172,8 @@ export class Engine {
       }
     }
     const reasons = this.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+    // A backend the reader chose by name: say which one failed, not that none could start.
+    if (choice !== 'auto') throw new Error(`The ${choice} backend could not start here: ${this.skipped[0]?.reason}`);
     throw new Error(`No TensorFlow.js backend could start in this browser (${reasons}).`);
   }
 
@@ -193,7 +203,10 @@ export class Engine {
     for (const name of names) {
       if (context.cancelled()) throw new Error('Loading was cancelled.');
       context.progress({ phase: 'download', loaded: downloaded, total: 0, file: name });
-      const { body, fromCache: cached } = await this.env.fetchFile(source.files[name]!);
+      const { body, fromCache: cached } = await this.env.fetchFile(source.files[name]!).catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Could not load the checkpoint "${source.id}" (${name}): ${reason}`, { cause: error });
+      });
       fromCache &&= cached;
       downloaded += body.byteLength;
       files.set(name, body);
@@ -257,23 +270,45 @@ export class Engine {
     this.checkTopK(topK);
     const ids = [tokenizer.endOfTextId, ...tokenizer.encode(text).ids];
     const context = model.config.max_position_embeddings;
-    if (ids.length > context) {
-      throw new Error(`The text is ${ids.length - 1} tokens long; this model reads at most ${context - 1}.`);
+    if (ids.length > MAX_ROUTED_TOKENS) {
+      throw new Error(
+        `The text is ${(ids.length - 1).toLocaleString('en-US')} tokens long; this page routes at most ${(MAX_ROUTED_TOKENS - 1).toLocaleString('en-US')} tokens at a time. Shorten it.`,
+      );
     }
+    // Longer than the context: overlapping windows of the context (models/context-windows.ts).
+    const windows = slidingWindows(ids.length, context);
+    const n = model.config.num_local_experts;
+    const layers: LayerRoutingReport[] = Array.from({ length: model.config.num_hidden_layers }, () => ({
+      expertIndex: [],
+      gateWeights: [],
+      probs: [],
+      expertTokens: new Array<number>(n).fill(0),
+    }));
     const start = performance.now();
-    const input = tf.tensor2d([ids], [1, ids.length], 'int32');
-    const { logits, routing } = await mixtralForwardAsync(model, input, { stats: true, topK });
-    await logits.data(); // wait for the device, so the timing is honest
+    for (const w of windows) {
+      const input = tf.tensor2d([ids.slice(w.start, w.end)], [1, w.end - w.start], 'int32');
+      const { logits, routing } = await mixtralForwardAsync(model, input, { stats: true, topK });
+      await logits.data(); // wait for the device, so the timing is honest
+      tf.dispose([input, logits]);
+      (routing ?? []).forEach((layer, l) => {
+        const into = layers[l]!;
+        const [from, to] = [w.keepFrom - w.start, w.end - w.start];
+        const chosen = sliceRows(layer.expertIndex, topK, from, to);
+        into.expertIndex.push(...chosen);
+        into.gateWeights.push(...sliceRows(layer.gateWeights, topK, from, to));
+        into.probs.push(...sliceRows(layer.probs, n, from, to));
+        for (const e of chosen) into.expertTokens[e]! += 1;
+      });
+    }
     const prefillMs = performance.now() - start;
-    tf.dispose([input, logits]);
     return {
       tokens: this.tokens(ids),
       topK,
-      numExperts: model.config.num_local_experts,
-      layers: routingReport(routing),
+      numExperts: n,
+      layers,
       timings: { prefillMs, msPerToken: 0, tokensPerSecond: (ids.length / prefillMs) * 1000 },
       activeParams: countParameters({ ...model.config, num_experts_per_tok: topK }).active,
-      flopsPerToken: flopsPerToken(model, topK, ids.length),
+      flopsPerToken: flopsPerToken(model, topK, Math.min(ids.length, context)),
       memory: this.memory(),
     };
   }

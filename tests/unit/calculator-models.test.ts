@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CALCULATOR_MODELS } from '../../components/calculator-models.ts';
-import {
-  formatBeside,
-  formatBytes,
-  formatCount,
-  formatExact,
-  formatPublished,
-} from '../../components/format.ts';
+import { formatBeside, formatBytes, formatCount, formatExact, formatPublished } from '../../components/format.ts';
 import { MODEL_PRESETS } from '../../models/presets/index.ts';
 
 describe('the calculator’s model list', () => {

@@ -43,7 +43,12 @@ describe('install state', () => {
     expect(installs.length).toBeGreaterThan(0);
     for (const i of installs) {
       expect(lines[i]!.startsWith('  '), `${path}:${i + 1} must be inside the if-block`).toBe(true);
-      expect(lines.slice(0, i).reverse().find((l) => /^if /.test(l))).toBe('if node scripts/install-state.ts check; then');
+      expect(
+        lines
+          .slice(0, i)
+          .reverse()
+          .find((l) => /^if /.test(l)),
+      ).toBe('if node scripts/install-state.ts check; then');
     }
   });
 });
