@@ -15,7 +15,7 @@ const PAGES = [
 ];
 
 describe('the e2e build', () => {
-  it('is served from its own folder, not from the reader\'s dist/', () => {
+  it("is served from its own folder, not from the reader's dist/", () => {
     const out = process.env.E2E_OUT_DIR ?? '';
     assert.ok(out !== '', 'the runner should say which folder it built into (E2E_OUT_DIR)');
     assert.notEqual(resolve(out), resolve('dist'));
