@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', '.astro/', '.build/', 'node_modules/', 'screenshots/', 'bench-results/', 'tmp/'] },
+  { ignores: ['dist/', '.e2e-dist/', '.astro/', '.build/', 'node_modules/', 'screenshots/', 'bench-results/', 'tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...astro.configs.recommended,

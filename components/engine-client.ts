@@ -2,6 +2,7 @@
 // progress and token callbacks, and cancellation. If this browser cannot run tfjs in a worker, the same
 // engine runs on the main thread behind a MessageChannel, and `inWorker` in the init report says so.
 import type {
+  BackendName,
   BackendReport,
   BenchResult,
   EngineRequests,
@@ -12,6 +13,7 @@ import type {
   RequestType,
   ToEngine,
 } from '../models/engine/protocol.ts';
+import { BACKEND_LABELS } from './backends.ts';
 
 export interface RequestHandlers {
   onProgress?: (progress: LoadProgress) => void;
@@ -159,9 +161,12 @@ export async function startEngine(choice: EngineRequests['init']['backend']): Pr
   } catch (error) {
     if (choice === 'auto') throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    return {
-      ...(await startOn('auto')),
-      fallbackNote: `${choice} could not start here (${reason}), so the engine chose another backend.`,
-    };
+    const started = await startOn('auto');
+    return { ...started, fallbackNote: fallbackNote(choice, started.backend.backend, reason) };
   }
+}
+
+/** What happened when the reader's backend could not start: "WebGPU is not available here: running on WebGL." */
+export function fallbackNote(chosen: BackendName, running: BackendName, reason: string): string {
+  return `${BACKEND_LABELS[chosen]} is not available here: running on ${BACKEND_LABELS[running]}. (${reason})`;
 }

@@ -1,14 +1,14 @@
-import { type Field, integer, type Schema } from './url-state.ts';
+import { type Field, integer, type Schema, truncate } from './url-state.ts';
 import { CHECKPOINTS } from './checkpoint-catalog.ts';
-import { BACKEND_PREFERENCE, type BackendName } from '../models/engine/protocol.ts';
+import { BACKEND_CHOICES, type BackendChoice } from './backends.ts';
 import samples from '../models/checkpoints/samples.json';
 
-export type BackendChoice = BackendName | 'auto';
-/** What the backend menus offer: the engine's own list, after 'auto' (its choice). */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_PREFERENCE];
-
-/** Longest text a link carries; longer text is kept on the page but not in the URL. */
-export const MAX_TEXT_IN_URL = 400;
+/**
+ * Longest text a link carries, in characters: room for a paragraph (about 16 contexts of 64 tokens) while the
+ * link stays under the 8,000 bytes servers and browsers reliably accept, even with every character escaped.
+ * Longer text stays on the page; the widget says the link holds a cut version.
+ */
+export const MAX_TEXT_IN_URL = 1000;
 
 export interface RouterState {
   checkpoint: string;
@@ -26,7 +26,7 @@ function oneOf<T extends string>(label: string, values: () => readonly T[], fall
     parse(raw) {
       const known = values();
       if ((known as readonly string[]).includes(raw)) return { ok: true, value: raw as T };
-      return { ok: false, problem: `${label} must be one of ${known.join(', ')}; the link had "${raw}".` };
+      return { ok: false, problem: `${label} must be one of ${known.join(', ')}; the link had "${truncate(raw)}".` };
     },
     format: (value) => value,
   };
@@ -34,12 +34,8 @@ function oneOf<T extends string>(label: string, values: () => readonly T[], fall
 
 const text: Field<string> = {
   default: samples.prompts[0]?.text ?? '',
-  parse(raw) {
-    if (raw.length > MAX_TEXT_IN_URL) {
-      return { ok: false, problem: `The text in the link is longer than ${MAX_TEXT_IN_URL} characters.` };
-    }
-    return { ok: true, value: raw };
-  },
+  // Any length parses; reconcile cuts a link's over-long text and says so, rather than dropping all of it.
+  parse: (raw) => ({ ok: true, value: raw }),
   format: (value) => value.slice(0, MAX_TEXT_IN_URL),
 };
 
@@ -56,10 +52,18 @@ export const routerSchema: Schema<RouterState> = {
   },
   reconcile(state) {
     const n = CHECKPOINTS.find((c) => c.id === state.checkpoint)?.numExperts ?? 1;
-    if (state.k <= n) return { state, problems: [] };
-    return {
-      state: { ...state, k: n },
-      problems: [`K cannot exceed the checkpoint's ${n} experts; the link had ${state.k}, so K is ${n}.`],
-    };
+    const problems: string[] = [];
+    let next = state;
+    if (state.k > n) {
+      next = { ...next, k: n };
+      problems.push(`K cannot exceed the checkpoint's ${n} experts; the link had ${state.k}, so K is ${n}.`);
+    }
+    if (state.text.length > MAX_TEXT_IN_URL) {
+      next = { ...next, text: state.text.slice(0, MAX_TEXT_IN_URL) };
+      problems.push(
+        `The text in the link is ${state.text.length.toLocaleString('en-US')} characters long; links carry at most ${MAX_TEXT_IN_URL.toLocaleString('en-US')}, so only its beginning is routed.`,
+      );
+    }
+    return { state: next, problems };
   },
 };

@@ -1,10 +1,9 @@
 // The benchmark widget's state, shareable as a link: ?bench.tokens=128&bench.backend=wasm runs a small
 // sweep on WebAssembly. Only settings live here; results are measured anew on every reader's machine.
 import type { Pass } from '../models/accounting/bench-cases.ts';
-import { BACKEND_CHOICES, type BackendChoice } from './router-state.ts';
-import type { Field, Schema } from './url-state.ts';
+import { BACKEND_CHOICES, type BackendChoice } from './backends.ts';
+import { truncate, type Field, type Schema } from './url-state.ts';
 
-export { BACKEND_CHOICES };
 /** Tokens per batch the reader can pick: small enough for a phone, large enough to see the trend. */
 export const TOKEN_CHOICES: readonly number[] = [128, 256, 512, 1024, 2048];
 export const REP_CHOICES: readonly number[] = [3, 5, 9];
@@ -27,7 +26,7 @@ function oneOf<T extends string | number>(label: string, values: readonly T[], f
     parse(raw) {
       const value = values.find((v) => String(v) === raw);
       if (value !== undefined) return { ok: true, value };
-      return { ok: false, problem: `${label} must be one of ${values.join(', ')}; the link had "${raw}".` };
+      return { ok: false, problem: `${label} must be one of ${values.join(', ')}; the link had "${truncate(raw)}".` };
     },
     format: (value) => String(value),
   };

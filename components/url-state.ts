@@ -26,21 +26,36 @@ export interface ReadResult<S> {
   problems: string[];
 }
 
-export function integer(opts: { label: string; min: number; max: number; default: number }): Field<number> {
+/** A whole-number field whose bounds the widget's input also checks, so a link it writes is one it reads. */
+export interface IntegerField extends Field<number> {
+  readonly min: number;
+  readonly max: number;
+  /** Why a typed value is not acceptable, as a sentence, or null when it is. */
+  check(value: number): string | null;
+}
+
+export function integer(opts: { label: string; min: number; max: number; default: number }): IntegerField {
+  const bounds = `${opts.label} must be a whole number from ${opts.min.toLocaleString('en-US')} to ${opts.max.toLocaleString('en-US')}`;
+  const fits = (value: number): boolean => Number.isInteger(value) && value >= opts.min && value <= opts.max;
   return {
     default: opts.default,
+    min: opts.min,
+    max: opts.max,
+    check: (value) => (fits(value) ? null : `${bounds}; got ${value.toLocaleString('en-US')}.`),
     parse(raw) {
       const value = Number(raw);
-      if (raw.trim() === '' || !Number.isInteger(value) || value < opts.min || value > opts.max) {
-        return {
-          ok: false,
-          problem: `${opts.label} must be a whole number from ${opts.min} to ${opts.max}; the link had "${raw}".`,
-        };
+      if (raw.trim() === '' || !fits(value)) {
+        return { ok: false, problem: `${bounds}; the link had "${truncate(raw)}".` };
       }
       return { ok: true, value };
     },
     format: (value) => String(value),
   };
+}
+
+/** An echoed value cut to a readable length: a link can carry kilobytes the notice should not repeat. */
+export function truncate(raw: string, max = 40): string {
+  return raw.length > max ? `${raw.slice(0, max)}…` : raw;
 }
 
 export function numberList(opts: {
@@ -59,7 +74,7 @@ export function numberList(opts: {
       if (parts.length !== opts.length || parts.some((p) => p.trim() === '') || !values.every(fits)) {
         return {
           ok: false,
-          problem: `${opts.label} must be ${opts.length} comma-separated numbers from ${opts.min} to ${opts.max}; the link had "${raw}".`,
+          problem: `${opts.label} must be ${opts.length} comma-separated numbers from ${opts.min} to ${opts.max}; the link had "${truncate(raw)}".`,
         };
       }
       return { ok: true, value: values };

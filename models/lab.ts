@@ -14,6 +14,7 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from './checkpoi
 import type { FloatDtype } from './checkpoint/safetensors.ts';
 import { generateTokens } from './generation/generate.ts';
 import { argmax } from './generation/sample.ts';
+import { joinWindowRouting, slidingWindows } from './nn/context-windows.ts';
 import { disposeCache, emptyCache } from './nn/kv-cache.ts';
 import { checkK } from './moe/check-k.ts';
 import { parseMixtralConfig, type MixtralConfig } from './nn/config.ts';
@@ -33,6 +34,12 @@ import { Tokenizer } from './text/tokenizer.ts';
 import { tokenNll } from './training/train.ts';
 import { Training, type TrainOptions } from './training/trainer.ts';
 import type { HostTensor } from './checkpoint/safetensors.ts';
+
+/**
+ * Most tokens one route call takes (end-of-text included): 16 contexts of the shipped models, so a pasted
+ * book cannot keep the engine busy for minutes.
+ */
+export const MAX_ROUTED_TOKENS = 1024;
 
 /** Where a checkpoint comes from: its files as bytes, URLs to fetch, or (in Node) a directory. */
 export type CheckpointSource =
@@ -272,7 +279,8 @@ export class Lab {
   }
 
   /**
-   * Runs `text` through the model once and returns which experts each token went to, layer by layer.
+   * Runs `text` through the model and returns which experts each token went to, layer by layer. Text longer
+   * than the context is read in overlapping windows of it (each token with at least half a context before it).
    * @example
    * const { tokens, layers } = await lab.route('The jury said', { k: 2 });
    * layers[0].expertIndex; // [tokens × k] expert ids
@@ -280,28 +288,43 @@ export class Lab {
   async route(text: string, options: { k?: number } = {}): Promise<Routed> {
     const k = this.checkK(options.k);
     const ids = this.encode(text);
-    const context = this.config.max_position_embeddings;
-    if (ids.length > context) {
-      throw new Error(`The text is ${ids.length - 1} tokens long; this model reads at most ${context - 1}.`);
+    if (ids.length > MAX_ROUTED_TOKENS) {
+      throw new Error(
+        `The text is ${(ids.length - 1).toLocaleString('en-US')} tokens long; at most ${(MAX_ROUTED_TOKENS - 1).toLocaleString('en-US')} tokens are routed at a time. Shorten it.`,
+      );
     }
+    // Longer than the context: overlapping windows of it, each token reported once (nn/context-windows.ts).
+    const windows = slidingWindows(ids.length, this.config.max_position_embeddings);
+    const numExperts = this.config.num_local_experts;
+    const perWindow: LayerRouting[][] = [];
     const start = performance.now();
-    const input = tf.tensor2d([ids], [1, ids.length], 'int32');
-    try {
-      const { logits, routing } = await mixtralForwardAsync(this.model, input, { stats: true, topK: k, hostIds: ids });
-      // Wait for the device, so the timing is honest, reading back one number rather than every logit.
-      const one = tf.slice(logits, [0, ids.length - 1, 0], [1, 1, 1]);
-      await one.data();
-      tf.dispose([one, logits]);
-      return {
-        tokens: this.tokens(ids),
-        topK: k,
-        numExperts: this.config.num_local_experts,
-        layers: routing ?? [],
-        ms: performance.now() - start,
-      };
-    } finally {
-      input.dispose();
+    for (const w of windows) {
+      const windowIds = ids.slice(w.start, w.end);
+      const input = tf.tensor2d([windowIds], [1, windowIds.length], 'int32');
+      try {
+        const { logits, routing } = await mixtralForwardAsync(this.model, input, {
+          stats: true,
+          topK: k,
+          hostIds: windowIds,
+        });
+        // Wait for the device, so the timing is honest, reading back one number rather than every logit.
+        const one = tf.slice(logits, [0, windowIds.length - 1, 0], [1, 1, 1]);
+        await one.data();
+        tf.dispose([one, logits]);
+        perWindow.push(routing ?? []);
+      } finally {
+        input.dispose();
+      }
     }
+    const layers = Array.from({ length: this.config.num_hidden_layers }, (_, l) =>
+      joinWindowRouting(
+        windows,
+        perWindow.map((window) => window[l]!),
+        k,
+        numExperts,
+      ),
+    );
+    return { tokens: this.tokens(ids), topK: k, numExperts, layers, ms: performance.now() - start };
   }
 
   /**

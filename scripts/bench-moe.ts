@@ -64,7 +64,7 @@ const HEADER =
 
 function printRow(r: Row): void {
   const ms = (v: number): string => v.toFixed(1).padStart(7);
-  const mb = (v: number): string => (v / 2 ** 20).toFixed(1).padStart(6);
+  const mb = (v: number): string => (v / 1e6).toFixed(1).padStart(6); // MB = 10⁶ bytes, as everywhere on the site
   console.log(
     `${r.backend.padEnd(7)} ${String(r.numExperts).padStart(3)} ${String(r.topK).padStart(3)} │` +
       `${ms(r.sparse.fwdMs)} ${ms(r.sparse.fwdBwdMs)}    │${ms(r.masked.fwdMs)} ${ms(r.masked.fwdBwdMs)}    │` +

@@ -3,6 +3,7 @@
 // Usage: node scripts/checkpoint-table.ts
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatBytes, formatCount } from '../components/format.ts';
 
 interface Training {
   command: string;
@@ -31,10 +32,10 @@ for (const id of ids) {
   const testPath = join(ROOT, id, 'eval-test.json');
   const test = existsSync(testPath) ? read<{ overall: { loss: number } }>(testPath).overall.loss.toFixed(3) : '—';
   const k = `${config.num_local_experts}, top-${config.num_experts_per_tok}`;
-  const params = `${(t.parameters.total / 1e3).toFixed(0)} k / ${(t.parameters.active / 1e3).toFixed(0)} k`;
+  const params = `${formatCount(t.parameters.total)} / ${formatCount(t.parameters.active)}`;
   const minutes = `${(t.wallSeconds / 60).toFixed(1)} min`;
   console.log(
-    `| \`${id}\` | ${k} | ${params} | ${(bytes / 2 ** 20).toFixed(2)} MB | ${minutes} | ${t.finalTrainLoss.toFixed(3)} | ${t.finalValLoss.toFixed(3)} | ${test} |`,
+    `| \`${id}\` | ${k} | ${params} | ${formatBytes(bytes)} | ${minutes} | ${t.finalTrainLoss.toFixed(3)} | ${t.finalValLoss.toFixed(3)} | ${test} |`,
   );
 }
 console.log('\nCommands:');

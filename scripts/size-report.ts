@@ -1,11 +1,12 @@
 // Prints what each built page costs on first load (JS and CSS, raw and gzip) and the chunks that load
-// only later, when a widget hydrates. Reads dist/ and .build/chunk-map.json: run `npm run build` first.
-// `--max-first-load-js-kb N` fails the run when any page's first-load JS exceeds N KB gzip.
+// only later, when a widget hydrates. Reads dist/ (or `--dir <folder>`) and .build/chunk-map.json: run
+// `npm run build` first. `--max-first-load-js-kb N` fails the run when any page's first-load JS exceeds N kB gzip.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const DIST = join(process.cwd(), 'dist');
+const dirFlag = process.argv.indexOf('--dir');
+const DIST = join(process.cwd(), dirFlag === -1 ? 'dist' : (process.argv[dirFlag + 1] ?? 'dist'));
 const CHUNK_MAP = join(process.cwd(), '.build', 'chunk-map.json');
 
 interface Size {
@@ -18,7 +19,8 @@ const sizeOf = (content: string | Buffer): Size => ({
   gzip: gzipSync(content, { level: 9 }).length,
 });
 const add = (a: Size, b: Size): Size => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip });
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+// kB = 1,000 bytes, the site's one byte unit (components/format.ts).
+const kb = (bytes: number): string => `${(bytes / 1000).toFixed(1)} kB`;
 const ZERO: Size = { raw: 0, gzip: 0 };
 
 function htmlFiles(dir: string): string[] {
@@ -41,7 +43,7 @@ function attr(tag: string, name: string): string | undefined {
 }
 
 if (!existsSync(DIST)) {
-  console.error('No dist/ folder: run `npm run build` first.');
+  console.error(`No ${relative(process.cwd(), DIST)}/ folder: run \`npm run build\` first.`);
   process.exit(1);
 }
 const pages = htmlFiles(DIST).sort();
@@ -115,7 +117,7 @@ console.table(lazy);
 const budgetFlag = process.argv.indexOf('--max-first-load-js-kb');
 if (budgetFlag !== -1) {
   const budget = Number(process.argv[budgetFlag + 1]);
-  const over = rows.filter((r) => r.js.gzip > budget * 1024);
+  const over = rows.filter((r) => r.js.gzip > budget * 1000);
   if (over.length > 0) {
     for (const r of over)
       console.error(`${r.page}: first-load JS is ${kb(r.js.gzip)} gzip, over the ${budget} KB budget.`);

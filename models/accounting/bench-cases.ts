@@ -102,9 +102,9 @@ export function timeSeries(results: readonly BenchResult[], sweep: Sweep, pass: 
   return points(results, sweep, (t) => passMs(t, pass));
 }
 
-/** Peak memory of a forward pass, in MiB (2^20 bytes), against N: weights, input and activations. */
+/** Peak memory of a forward pass, in MB (10⁶ bytes, the site's unit), against N: weights, input and activations. */
 export function memorySeries(results: readonly BenchResult[]): SeriesPoint[] {
-  return points(results, 'experts', (t) => t.peakBytes / 2 ** 20);
+  return points(results, 'experts', (t) => t.peakBytes / 1e6);
 }
 
 /** What the N sweep says, in numbers the widget puts into sentences. */

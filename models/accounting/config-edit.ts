@@ -6,6 +6,7 @@
  */
 
 import { asJsonObject, type JsonObject } from '../nn/config.ts';
+import { MAX_LAYERS } from './params.ts';
 
 /** One number of a config.json that the calculator lets a reader change. */
 export interface EditableField {
@@ -17,81 +18,98 @@ export interface EditableField {
   symbol?: string;
   /** Smallest sensible value, for the input's `min` attribute; models/accounting/params.ts enforces the real rules. */
   min: number;
+  /**
+   * Largest value accepted, far beyond any published config: it keeps a typo (3,000,000 layers, a hidden
+   * size of 10³⁰) from producing counts past what a double holds exactly, or from freezing the page.
+   */
+  max: number;
   /** Other fields that hold the same number and must change with it (gpt-oss writes K twice). */
   aliases?: readonly string[];
 }
 
-const field = (path: string, label: string, extra: Partial<EditableField> = {}): EditableField => ({
+/** Upper bounds by kind of number; published configs stay one or two orders of magnitude below each. */
+const LIMITS = {
+  layers: MAX_LAYERS,
+  width: 131_072,
+  heads: 4096,
+  vocab: 4_194_304,
+  ffnWidth: 1_048_576,
+  // "Mixture of A Million Experts" (He 2024, arXiv:2407.04153) routes over 1024² tiny experts.
+  experts: 1_048_576,
+} as const;
+
+const field = (path: string, label: string, max: number, extra: Partial<EditableField> = {}): EditableField => ({
   path,
   label,
   min: 1,
+  max,
   ...extra,
 });
 
-const LAYERS = field('num_hidden_layers', 'Layers', { symbol: 'L' });
-const HIDDEN = field('hidden_size', 'Hidden size', { symbol: 'd' });
-const HEADS = field('num_attention_heads', 'Attention heads');
-const KV_HEADS = field('num_key_value_heads', 'Key/value heads');
-const VOCAB = field('vocab_size', 'Vocabulary');
-const TOP_K = field('num_experts_per_tok', 'Experts per token', { symbol: 'K' });
+const LAYERS = field('num_hidden_layers', 'Layers', LIMITS.layers, { symbol: 'L' });
+const HIDDEN = field('hidden_size', 'Hidden size', LIMITS.width, { symbol: 'd' });
+const HEADS = field('num_attention_heads', 'Attention heads', LIMITS.heads);
+const KV_HEADS = field('num_key_value_heads', 'Key/value heads', LIMITS.heads);
+const VOCAB = field('vocab_size', 'Vocabulary', LIMITS.vocab);
+const TOP_K = field('num_experts_per_tok', 'Experts per token', LIMITS.experts, { symbol: 'K' });
 const DECODER = [LAYERS, HIDDEN, HEADS, KV_HEADS, VOCAB];
 
 /** The numbers worth changing in each architecture, in the order the calculator shows them. */
 const FIELDS: Readonly<Record<string, readonly EditableField[]>> = {
   mixtral: [
     ...DECODER,
-    field('intermediate_size', 'Expert hidden size', { symbol: 'h' }),
-    field('num_local_experts', 'Experts', { symbol: 'N' }),
+    field('intermediate_size', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('num_local_experts', 'Experts', LIMITS.experts, { symbol: 'N' }),
     TOP_K,
   ],
-  mistral: [...DECODER, field('intermediate_size', 'Feed-forward hidden size', { symbol: 'h' })],
-  llama: [...DECODER, field('intermediate_size', 'Feed-forward hidden size', { symbol: 'h' })],
+  mistral: [...DECODER, field('intermediate_size', 'Feed-forward hidden size', LIMITS.ffnWidth, { symbol: 'h' })],
+  llama: [...DECODER, field('intermediate_size', 'Feed-forward hidden size', LIMITS.ffnWidth, { symbol: 'h' })],
   qwen2_moe: [
     ...DECODER,
-    field('moe_intermediate_size', 'Expert hidden size', { symbol: 'h' }),
-    field('num_experts', 'Experts', { symbol: 'N' }),
+    field('moe_intermediate_size', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('num_experts', 'Experts', LIMITS.experts, { symbol: 'N' }),
     TOP_K,
-    field('shared_expert_intermediate_size', 'Shared expert hidden size', { min: 0 }),
+    field('shared_expert_intermediate_size', 'Shared expert hidden size', LIMITS.ffnWidth, { min: 0 }),
   ],
   qwen3_moe: [
     ...DECODER,
-    field('moe_intermediate_size', 'Expert hidden size', { symbol: 'h' }),
-    field('num_experts', 'Experts', { symbol: 'N' }),
+    field('moe_intermediate_size', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('num_experts', 'Experts', LIMITS.experts, { symbol: 'N' }),
     TOP_K,
   ],
   olmoe: [
     ...DECODER,
-    field('intermediate_size', 'Expert hidden size', { symbol: 'h' }),
-    field('num_experts', 'Experts', { symbol: 'N' }),
+    field('intermediate_size', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('num_experts', 'Experts', LIMITS.experts, { symbol: 'N' }),
     TOP_K,
   ],
   deepseek_v2: deepseekFields(),
   deepseek_v3: deepseekFields(),
   gpt_oss: [
     ...DECODER,
-    field('intermediate_size', 'Expert hidden size', { symbol: 'h' }),
-    field('num_local_experts', 'Experts', { symbol: 'N' }),
+    field('intermediate_size', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('num_local_experts', 'Experts', LIMITS.experts, { symbol: 'N' }),
     { ...TOP_K, aliases: ['experts_per_token'] },
   ],
   // Switch routes every token to exactly one expert: K is not a setting of this architecture.
   switch_transformers: [
-    field('num_layers', 'Encoder layers'),
-    field('num_decoder_layers', 'Decoder layers'),
-    field('d_model', 'Hidden size', { symbol: 'd' }),
-    field('num_heads', 'Attention heads'),
+    field('num_layers', 'Encoder layers', LIMITS.layers),
+    field('num_decoder_layers', 'Decoder layers', LIMITS.layers),
+    field('d_model', 'Hidden size', LIMITS.width, { symbol: 'd' }),
+    field('num_heads', 'Attention heads', LIMITS.heads),
     VOCAB,
-    field('d_ff', 'Expert hidden size', { symbol: 'h' }),
-    field('num_experts', 'Experts', { symbol: 'N' }),
+    field('d_ff', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('num_experts', 'Experts', LIMITS.experts, { symbol: 'N' }),
   ],
   dbrx: [
-    field('n_layers', 'Layers', { symbol: 'L' }),
-    field('d_model', 'Hidden size', { symbol: 'd' }),
-    field('n_heads', 'Attention heads'),
-    field('attn_config.kv_n_heads', 'Key/value heads'),
+    field('n_layers', 'Layers', LIMITS.layers, { symbol: 'L' }),
+    field('d_model', 'Hidden size', LIMITS.width, { symbol: 'd' }),
+    field('n_heads', 'Attention heads', LIMITS.heads),
+    field('attn_config.kv_n_heads', 'Key/value heads', LIMITS.heads),
     VOCAB,
-    field('ffn_config.ffn_hidden_size', 'Expert hidden size', { symbol: 'h' }),
-    field('ffn_config.moe_num_experts', 'Experts', { symbol: 'N' }),
-    field('ffn_config.moe_top_k', 'Experts per token', { symbol: 'K' }),
+    field('ffn_config.ffn_hidden_size', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('ffn_config.moe_num_experts', 'Experts', LIMITS.experts, { symbol: 'N' }),
+    field('ffn_config.moe_top_k', 'Experts per token', LIMITS.experts, { symbol: 'K' }),
   ],
 };
 
@@ -101,12 +119,12 @@ function deepseekFields(): EditableField[] {
     HIDDEN,
     HEADS,
     VOCAB,
-    field('kv_lora_rank', 'Cached latent width (MLA)'),
-    field('moe_intermediate_size', 'Expert hidden size', { symbol: 'h' }),
-    field('n_routed_experts', 'Routed experts', { symbol: 'N' }),
+    field('kv_lora_rank', 'Cached latent width (MLA)', LIMITS.width),
+    field('moe_intermediate_size', 'Expert hidden size', LIMITS.ffnWidth, { symbol: 'h' }),
+    field('n_routed_experts', 'Routed experts', LIMITS.experts, { symbol: 'N' }),
     TOP_K,
-    field('n_shared_experts', 'Shared experts', { min: 0 }),
-    field('first_k_dense_replace', 'Dense layers before the first MoE layer', { min: 0 }),
+    field('n_shared_experts', 'Shared experts', LIMITS.heads, { min: 0 }),
+    field('first_k_dense_replace', 'Dense layers before the first MoE layer', LIMITS.layers, { min: 0 }),
   ];
 }
 
@@ -139,9 +157,28 @@ function writeField(config: JsonObject, path: string, value: number): void {
 }
 
 /**
+ * Why `value` cannot be `spec`'s number, or null when it can. Only the bounds are checked here; the rules
+ * that tie numbers together (K ≤ N, heads dividing evenly) are models/params.ts's.
+ */
+export function fieldProblem(spec: EditableField, value: number): string | null {
+  const what = `${spec.label} (${spec.path})`;
+  if (!Number.isFinite(value)) return `${what} is empty or not a number; enter a whole number.`;
+  if (value > spec.max) {
+    return `${what} must be at most ${spec.max.toLocaleString('en-US')}, far beyond any published model; got ${describeNumber(value)}.`;
+  }
+  return null;
+}
+
+/** A number as a reader typed it, shortened when it is long: 3000000 → "3,000,000", 1e30 → "1e+30". */
+function describeNumber(value: number): string {
+  return Number.isSafeInteger(value) ? value.toLocaleString('en-US') : String(value);
+}
+
+/**
  * A copy of `config` with the edited numbers written in; `config` itself is not changed. Only this model's
- * editable fields may be edited. Values are written as given, so that models/accounting/params.ts reports a negative
- * or fractional one with its usual sentence; only a value that is no number at all is stopped here.
+ * editable fields may be edited. Values within bounds are written as given, so that models/accounting/params.ts reports
+ * a negative or fractional one with its usual sentence; a value that is no number, or past the field's
+ * `max`, is stopped here.
  */
 export function applyEdits(config: unknown, edits: Readonly<Record<string, number>>): JsonObject {
   // A JSON round trip, not structuredClone: a config is JSON by definition, and a UI framework's reactive
@@ -156,11 +193,16 @@ export function applyEdits(config: unknown, edits: Readonly<Record<string, numbe
         `${path} is not an editable number of a ${String(copy.model_type)} config; editable are: ${known}.`,
       );
     }
-    if (!Number.isFinite(value)) {
-      throw new RangeError(`${spec.label} (${path}) is empty or not a number; enter a whole number.`);
-    }
+    const problem = fieldProblem(spec, value);
+    if (problem) throw new RangeError(problem);
     writeField(copy, path, value);
     for (const alias of spec.aliases ?? []) if (readField(copy, alias) !== undefined) writeField(copy, alias, value);
+  }
+  // A pasted config is held to the same bounds as an edit: its numbers reach the same counters.
+  for (const spec of fields) {
+    const value = readField(copy, spec.path);
+    const problem = value === undefined ? null : fieldProblem(spec, value);
+    if (problem) throw new RangeError(`config.json: ${problem}`);
   }
   return copy;
 }

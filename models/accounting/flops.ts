@@ -40,7 +40,10 @@ export function moeForwardFlops(size: MoeSize, tokens: number, rows = tokens * s
 export interface TokenFlops {
   /** 2 × the parameters the token multiplies by (embedding lookup left out; only K experts per layer). */
   weights: number;
-  /** 2 × layers × context × attention width: the scores q·kᵀ and their weighted sum over the context. */
+  /**
+   * 2 × layers × context × attention width: Kaplan et al.'s one attention row (Table 1). Counted directly, the
+   * scores q·kᵀ and their weighted sum cost that much each, so this is a lower bound.
+   */
   attention: number;
   total: number;
 }

@@ -83,6 +83,24 @@ interface Analysis {
 
 const FILE = 'config.json';
 
+/**
+ * The most layers a config may have here. The deepest published decoders have 126 (Llama 3.1 405B) to 128;
+ * the counters walk the layers one by one (their kinds differ: dense, sparse, sliding), so this bound is also
+ * what keeps a typo like 3,000,000 from freezing the page.
+ */
+export const MAX_LAYERS = 1024;
+
+/** A layer count, bounded by {@link MAX_LAYERS}. */
+function readLayerCount(obj: JsonObject, field: string, min = 1, fallback?: number): number {
+  const layers = readInt(obj, field, FILE, min, fallback);
+  if (layers > MAX_LAYERS) {
+    throw new RangeError(
+      `${FILE}: ${field} must be at most ${MAX_LAYERS.toLocaleString('en-US')} (the deepest published models have about 128 layers); got ${layers.toLocaleString('en-US')}.`,
+    );
+  }
+  return layers;
+}
+
 function zero(): ParamBreakdown {
   return {
     embeddings: 0,
@@ -170,24 +188,33 @@ function mistralWindow(obj: JsonObject): number | null {
 // ---------------------------------------------------------------------------------------------------------
 // Families
 
-/** Mixtral: summed from mixtralTensorSpecs, so this count and the checkpoint format cannot drift apart. */
+/**
+ * Mixtral: summed from mixtralTensorSpecs, so this count and the checkpoint format cannot drift apart. The
+ * layers and experts repeat, so the specs are listed for one layer with one expert and scaled in closed form
+ * (a million experts cost as little to count as eight).
+ */
 function mixtral(json: unknown): Analysis {
   const config = parseMixtralConfig(json);
+  const layers = readLayerCount(config as unknown as JsonObject, 'num_hidden_layers');
+  const experts = config.num_local_experts;
   const a = newAnalysis();
   a.tied = config.tie_word_embeddings;
-  const share = config.num_experts_per_tok / config.num_local_experts;
-  for (const { name, shape } of mixtralTensorSpecs(config)) {
+  const share = config.num_experts_per_tok / experts;
+  const oneOfEach = { ...config, num_hidden_layers: 1, num_local_experts: 1, num_experts_per_tok: 1 };
+  for (const { name, shape } of mixtralTensorSpecs(oneOfEach)) {
     const n = shapeSize(shape);
+    const perLayer = name.startsWith('model.layers.') ? layers : 1;
     if (name === 'model.embed_tokens.weight') add(a, 'embeddings', n);
     else if (name === 'lm_head.weight') add(a, 'lmHead', n);
-    else if (name.endsWith('norm.weight')) add(a, 'norms', n);
-    else if (name.includes('.self_attn.')) add(a, 'attention', n);
-    else if (name.endsWith('.block_sparse_moe.gate.weight')) add(a, 'router', n);
-    else if (name.includes('.block_sparse_moe.experts.')) add(a, 'routedExperts', n, n * share);
-    else throw new Error(`params: no category for Mixtral tensor ${name}; update models/accounting/params.ts.`);
+    else if (name.endsWith('norm.weight')) add(a, 'norms', n * perLayer);
+    else if (name.includes('.self_attn.')) add(a, 'attention', n * perLayer);
+    else if (name.endsWith('.block_sparse_moe.gate.weight')) add(a, 'router', n * experts * perLayer);
+    else if (name.includes('.block_sparse_moe.experts.')) {
+      add(a, 'routedExperts', n * experts * perLayer, n * experts * perLayer * share);
+    } else throw new Error(`params: no category for Mixtral tensor ${name}; update models/accounting/params.ts.`);
   }
   const kvHeads = config.num_key_value_heads;
-  for (let i = 0; i < config.num_hidden_layers; i++) {
+  for (let i = 0; i < layers; i++) {
     a.kvLayers.push({
       elementsPerToken: 2 * kvHeads * headDim(config),
       window: config.sliding_window,
@@ -202,7 +229,7 @@ function denseDecoder(obj: JsonObject): Analysis {
   const a = newAnalysis();
   const hidden = readInt(obj, 'hidden_size', FILE);
   const inter = readInt(obj, 'intermediate_size', FILE);
-  const layers = readInt(obj, 'num_hidden_layers', FILE);
+  const layers = readLayerCount(obj, 'num_hidden_layers');
   const { heads, kvHeads, headDim } = readHeads(obj, hidden);
   const bias = readBoolean(obj, 'attention_bias', FILE, false);
   const mlpBias = readBoolean(obj, 'mlp_bias', FILE, false);
@@ -228,7 +255,7 @@ const swiglu = (hidden: number, inter: number): number => 3 * hidden * inter;
 function qwenMoe(obj: JsonObject, qwen3: boolean): Analysis {
   const a = newAnalysis();
   const hidden = readInt(obj, 'hidden_size', FILE);
-  const layers = readInt(obj, 'num_hidden_layers', FILE);
+  const layers = readLayerCount(obj, 'num_hidden_layers');
   const { heads, kvHeads, headDim } = readHeads(obj, hidden);
   const experts = readInt(obj, 'num_experts', FILE);
   const k = readTopK(obj, experts);
@@ -267,7 +294,7 @@ function qwenMoe(obj: JsonObject, qwen3: boolean): Analysis {
 function olmoe(obj: JsonObject): Analysis {
   const a = newAnalysis();
   const hidden = readInt(obj, 'hidden_size', FILE);
-  const layers = readInt(obj, 'num_hidden_layers', FILE);
+  const layers = readLayerCount(obj, 'num_hidden_layers');
   const { heads, kvHeads, headDim } = readHeads(obj, hidden);
   const experts = readInt(obj, 'num_experts', FILE);
   const k = readTopK(obj, experts);
@@ -293,7 +320,7 @@ function deepseek(obj: JsonObject): Analysis {
   const a = newAnalysis();
   const hidden = readInt(obj, 'hidden_size', FILE);
   const vocab = readInt(obj, 'vocab_size', FILE);
-  const layers = readInt(obj, 'num_hidden_layers', FILE);
+  const layers = readLayerCount(obj, 'num_hidden_layers');
   const heads = readInt(obj, 'num_attention_heads', FILE);
   const kvRank = readInt(obj, 'kv_lora_rank', FILE);
   const qRank = obj.q_lora_rank === null || obj.q_lora_rank === undefined ? null : readInt(obj, 'q_lora_rank', FILE);
@@ -338,7 +365,7 @@ function deepseek(obj: JsonObject): Analysis {
   }
   add(a, 'norms', hidden);
 
-  const mtpLayers = readInt(obj, 'num_nextn_predict_layers', FILE, 0, 0);
+  const mtpLayers = readLayerCount(obj, 'num_nextn_predict_layers', 0, 0);
   if (mtpLayers > 0) {
     // As stored in the Hub checkpoint (layer 61 of DeepSeek-V3): two input norms, the [hidden, 2·hidden]
     // projection, one full MoE layer, and its own copies of the embedding, output norm and output head.
@@ -364,7 +391,7 @@ function deepseek(obj: JsonObject): Analysis {
 function gptOss(obj: JsonObject): Analysis {
   const a = newAnalysis();
   const hidden = readInt(obj, 'hidden_size', FILE);
-  const layers = readInt(obj, 'num_hidden_layers', FILE);
+  const layers = readLayerCount(obj, 'num_hidden_layers');
   const { heads, kvHeads, headDim } = readHeads(obj, hidden);
   const experts = readInt(obj, 'num_local_experts', FILE);
   const k =
@@ -406,8 +433,8 @@ function switchTransformer(obj: JsonObject): Analysis {
   const dkv = readInt(obj, 'd_kv', FILE);
   const heads = readInt(obj, 'num_heads', FILE);
   const dff = readInt(obj, 'd_ff', FILE);
-  const encLayers = readInt(obj, 'num_layers', FILE);
-  const decLayers = readInt(obj, 'num_decoder_layers', FILE, 1, encLayers);
+  const encLayers = readLayerCount(obj, 'num_layers');
+  const decLayers = readLayerCount(obj, 'num_decoder_layers', 1, encLayers);
   const experts = readInt(obj, 'num_experts', FILE);
   const buckets = readInt(obj, 'relative_attention_num_buckets', FILE, 1, 32);
   const routerBias = readBoolean(obj, 'router_bias', FILE, false);
@@ -456,7 +483,7 @@ function dbrx(obj: JsonObject): Analysis {
   const a = newAnalysis();
   const d = readInt(obj, 'd_model', FILE);
   const heads = readInt(obj, 'n_heads', FILE);
-  const layers = readInt(obj, 'n_layers', FILE);
+  const layers = readLayerCount(obj, 'n_layers');
   const attn = asJsonObject(obj.attn_config ?? {}, `${FILE}: attn_config`);
   const ffn = asJsonObject(obj.ffn_config ?? {}, `${FILE}: ffn_config`);
   const kvHeads = readInt(attn, 'kv_n_heads', `${FILE}: attn_config`, 1, 1);

@@ -146,6 +146,8 @@ export class Engine {
       }
     }
     const reasons = this.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
+    // A backend the reader chose by name: say which one failed, not that none could start.
+    if (choice !== 'auto') throw new Error(`The ${choice} backend could not start here: ${this.skipped[0]?.reason}`);
     throw new Error(`No TensorFlow.js backend could start in this browser (${reasons}).`);
   }
 
@@ -170,7 +172,10 @@ export class Engine {
     for (const name of names) {
       if (context.cancelled()) throw new Error('Loading was cancelled.');
       context.progress({ phase: 'download', loaded: downloaded, total: 0, file: name });
-      const { body, fromCache: cached } = await this.env.fetchFile(source.files[name]!);
+      const { body, fromCache: cached } = await this.env.fetchFile(source.files[name]!).catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Could not load the checkpoint "${source.id}" (${name}): ${reason}`, { cause: error });
+      });
       fromCache &&= cached;
       downloaded += body.byteLength;
       files.set(name, body);
@@ -230,7 +235,8 @@ export class Engine {
       layers: routingReport(routed.layers),
       timings: { prefillMs: routed.ms, msPerToken: 0, tokensPerSecond: (tokens / routed.ms) * 1000 },
       activeParams: lab.parameters(topK).active,
-      flopsPerToken: lab.flopsPerToken(topK, tokens).total,
+      // Each token attends to at most one context of text before it (longer text is read in windows).
+      flopsPerToken: lab.flopsPerToken(topK, Math.min(tokens, lab.config.max_position_embeddings)).total,
       memory: this.memory(),
     };
   }

@@ -21,12 +21,29 @@ export const cachedFetch: Fetcher = async (url) => {
   const cache = typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME).catch(() => null);
   const hit = await cache?.match(url);
   if (hit) return { body: new Uint8Array(await hit.arrayBuffer()), fromCache: true };
-  const response = await fetch(url);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(networkFailure(error), { cause: error });
+  }
   if (!response.ok) throw new Error(`Downloading ${url} failed: HTTP ${response.status} ${response.statusText}.`);
   const body = new Uint8Array(await response.arrayBuffer());
   await cache?.put(url, new Response(body.slice(), { headers: response.headers })).catch(() => undefined);
   return { body, fromCache: false };
 };
+
+/**
+ * A fetch that failed before any response (offline, DNS, a dropped connection) says only "Failed to fetch":
+ * say what the reader can do. Files are kept for offline use only after they have loaded once.
+ */
+export function networkFailure(error: unknown, online = globalThis.navigator?.onLine ?? true): string {
+  if (!online) {
+    return 'You are offline, and this checkpoint has not been downloaded yet: a checkpoint is kept for offline use only after it has loaded once. Reconnect and press Retry, or choose one you have loaded before.';
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return `The download failed (${detail}). Check the connection and press Retry; if you are offline, this checkpoint has not been downloaded yet.`;
+}
 
 async function forgetFile(url: string): Promise<void> {
   if (typeof caches === 'undefined') return;

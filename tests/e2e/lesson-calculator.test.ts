@@ -170,9 +170,54 @@ describe('lesson 2 and its parameter calculator', () => {
     await page.goto(siteUrl(`${LESSON}?calc.model=mixtral-8x22b&calc.edits=n_routed_experts:4&calc.batch=0`));
     await calculator(page);
     const notice = (await page.getByRole('status').filter({ hasText: 'could not be used' }).textContent()) ?? '';
-    assert.match(notice, /The batch size must be a whole number from 1 to 4096; the link had "0"/);
+    assert.match(notice, /The batch size must be a whole number from 1 to 4,096; the link had "0"/);
     assert.match(notice, /mixtral-8x22b has no editable n_routed_experts/);
     assert.equal(await text(page, 'total'), '141B');
+  });
+
+  it('numbers past any real model are refused with a message, never freezing the tab (link, typing, paste)', async () => {
+    const { page, errors } = await openPage(browser);
+    // Each of these once looped per layer or per expert with no bound and hung the page.
+    await page.goto(
+      siteUrl(`${LESSON}?calc.model=mixtral-8x7b&calc.edits=num_hidden_layers:1000000,num_local_experts:100000000`),
+    );
+    await calculator(page);
+    const notice = (await page.getByRole('status').filter({ hasText: 'could not be used' }).textContent()) ?? '';
+    assert.match(notice, /Layers \(num_hidden_layers\) must be at most 1,024/);
+    assert.match(notice, /Experts \(num_local_experts\) must be at most 1,048,576/);
+    assert.equal(await text(page, 'total'), '46.7B');
+
+    await page.locator('#calc-field-num_hidden_layers').fill('3000000');
+    assert.match(await text(page, 'calc-error'), /Layers \(num_hidden_layers\) must be at most 1,024.*got 3,000,000/);
+    assert.equal(await text(page, 'total'), '46.7B', 'the last good result stays on screen');
+    await page.locator('#calc-field-num_hidden_layers').fill('32');
+
+    // A context the link schema would not read back is not taken, and not written into the link.
+    const contextBox = page.getByLabel('Context length (tokens)');
+    await contextBox.click({ clickCount: 3 });
+    await page.keyboard.press('Backspace');
+    await contextBox.pressSequentially('20000000');
+    assert.match(await text(page, 'kv-error'), /from 1 to 10,000,000; got 20,000,000/);
+    assert.equal(await page.getByLabel('Context length (tokens)').inputValue(), '20000000', 'what was typed stays');
+    assert.notEqual(new URL(page.url()).searchParams.get('calc.context'), '20000000');
+
+    await page.getByText('Paste or upload any config.json').click();
+    await page
+      .getByLabel('config.json from a Hugging Face model page')
+      .fill(JSON.stringify({ model_type: 'mixtral', hidden_size: 1e30 }));
+    await page.getByRole('button', { name: 'Count this config' }).click();
+    assert.match(await text(page, 'calc-error'), /Hidden size \(hidden_size\) must be at most 131,072.*got 1e\+30/);
+    assert.doesNotMatch((await page.locator('.calc').textContent()) ?? '', /99,999,999|79,999,999/);
+    assert.deepEqual(errors, []);
+  });
+
+  it('at 375 px a long value echoed from a link wraps instead of widening the page', async () => {
+    const { page } = await openPage(browser, { viewport: { width: 375, height: 800 } });
+    await page.goto(siteUrl(`${LESSON}?calc.model=${'a'.repeat(3000)}&calc.edits=${'b'.repeat(500)}:1`));
+    await calculator(page);
+    await page.getByRole('status').filter({ hasText: 'could not be used' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
   });
 
   it('is operable by keyboard alone', async () => {

@@ -88,8 +88,8 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
     assert.match(await text(page, 'status'), /weights from the offline cache/);
   });
 
-  it('a corrupted checkpoint file gets a clear message and a retry button', async () => {
-    const watched = await openPage(browser);
+  it('a corrupted checkpoint file gets a clear message and a retry button, wrapped at 375 px', async () => {
+    const watched = await openPage(browser, { viewport: { width: 375, height: 800 } });
     const { page } = watched;
     let corrupt = true;
     await page.context().route(/model\.[^/]*\.safetensors$|\.safetensors$/, async (route) => {
@@ -103,6 +103,9 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
     const error = page.locator('[data-testid="engine-error"]');
     await error.waitFor({ timeout: 90_000 });
     assert.match((await error.textContent()) ?? '', /SHA-256 mismatch/);
+    // The message carries two 64-digit hashes: they wrap instead of widening the page.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     corrupt = false;
     await page.getByRole('button', { name: 'Retry' }).click();
     await page.locator(`${WIDGET}[data-phase="ready"]`).waitFor({ timeout: 90_000 });
@@ -204,10 +207,142 @@ describe('lesson 3: a real MoE transformer in the browser', () => {
       assert.match(await text(page, 'status'), /Running on webgl/);
       // Asked for WebGPU by name: the reader is told, and the engine stays in its worker.
       const chosen = await ready(await openPage(noWebGpu), 'moe.backend=webgpu');
-      assert.match(await text(chosen, 'status'), /webgpu could not start here .*so the engine chose another backend/);
+      assert.match(await text(chosen, 'status'), /WebGPU is not available here: running on WebGL\./);
+      assert.doesNotMatch(await text(chosen, 'status'), /No TensorFlow\.js backend could start/);
       assert.match(await text(chosen, 'status'), /in a Web Worker/);
     } finally {
       await noWebGpu.close();
     }
+  });
+
+  it('a failed route marks the routing on screen as stale, and the next good route clears the mark', async () => {
+    const page = await ready(await openPage(browser));
+    assert.equal(await page.locator('.results').getAttribute('data-stale'), 'false');
+    await page.getByLabel('Text to route').fill('word '.repeat(1500));
+    await page.getByRole('alert').filter({ hasText: 'tokens are routed at a time' }).waitFor();
+    assert.equal(await page.locator('.results').getAttribute('data-stale'), 'true');
+    assert.match(await text(page, 'stale-note'), /routing of the previous text/);
+    await page.getByLabel('Text to route').fill('The jury said it was pleased.');
+    await page.waitForFunction(() => document.querySelector('.results')?.getAttribute('data-stale') === 'false');
+    assert.equal(await page.getByTestId('stale-note').count(), 0);
+  });
+
+  it('routes text longer than the context in sliding windows, and says so', async () => {
+    const page = await ready(await openPage(browser));
+    await page.getByLabel('Text to route').fill('The grand jury commented on a number of other topics. '.repeat(12));
+    await page.waitForFunction(() =>
+      /overlapping windows/.test(document.querySelector('[data-testid="context-use"]')?.textContent ?? ''),
+    );
+    const hint = await text(page, 'context-use');
+    const tokens = Number(/This text is (\d+) tokens/.exec(hint)?.[1]);
+    assert.ok(tokens > 64, hint);
+    assert.match(hint, /windows of 64 tokens, each token with at least the 32 before it/);
+    assert.equal(await page.locator('.strip').first().locator('.tok').count(), tokens);
+  });
+
+  it('shows a character made of byte tokens as one readable group, with its bytes', async () => {
+    const page = await ready(await openPage(browser));
+    await page.getByLabel('Text to route').fill('Привет, мир 日本');
+    await page.locator('.strip .group').first().waitFor();
+    const chips = await page.locator('.strip').first().locator('.tok').allTextContents();
+    assert.ok(!chips.some((c) => c.includes('\uFFFD')), `chips: ${chips.join(' ')}`);
+    assert.ok(chips.includes('日') || chips.some((c) => c.includes('日')), `chips: ${chips.join(' ')}`);
+    assert.match((await page.locator('.strip .group').first().getAttribute('title')) ?? '', /UTF-8 bytes [0-9A-F]{2} /);
+  });
+
+  it('the link carries the text, and a link whose text is too long is cut with a notice', async () => {
+    const page = await ready(await openPage(browser));
+    const passage = 'A shared passage about the jury and the city';
+    await page.getByLabel('Text to route').fill(passage);
+    await page.waitForFunction((p) => new URL(location.href).searchParams.get('moe.text') === p, passage);
+    const fresh = await ready(await openPage(browser), new URL(page.url()).search.slice(1));
+    assert.equal(await fresh.getByLabel('Text to route').inputValue(), passage);
+    // The fresh page routes the shared passage: its chips spell it (a leading space shows as ·).
+    await fresh.waitForFunction(() => {
+      const chips = [...document.querySelectorAll('.strip')][0]?.querySelectorAll('.tok') ?? [];
+      return [...chips]
+        .map((c) => c.textContent)
+        .join('')
+        .replaceAll('·', ' ')
+        .endsWith('the jury and the city');
+    });
+
+    const long = await ready(
+      await openPage(browser),
+      `moe.backend=wasm&moe.text=${encodeURIComponent('a '.repeat(800))}`,
+    );
+    const notice = (await long.getByRole('status').filter({ hasText: 'could not be used' }).textContent()) ?? '';
+    assert.match(notice, /1,600 characters long; links carry at most 1,000/);
+    assert.equal((await long.getByLabel('Text to route').inputValue()).length, 1000);
+  });
+
+  it('Enter on Generate keeps focus on the button while it reads Stop, and after', async () => {
+    const page = await ready(await openPage(browser));
+    const button = page.getByTestId('generate');
+    await page.evaluate(() => {
+      const b = document.querySelector('[data-testid="generate"]')!;
+      const w = window as unknown as { seen: string[] };
+      w.seen = [];
+      new MutationObserver(() =>
+        w.seen.push(
+          `${b.textContent?.trim()}:${document.activeElement === b ? 'focused' : document.activeElement?.tagName}`,
+        ),
+      ).observe(b, { childList: true, characterData: true, subtree: true });
+    });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`${WIDGET}[data-generations="1"]`).waitFor({ timeout: 120_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    assert.ok(seen.includes('Stop:focused'), `label and focus seen: ${seen.join(', ')}`);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'generate');
+    assert.equal((await button.textContent())?.trim(), 'Generate');
+  });
+
+  it('the token chips are one tab stop with arrow keys inside; the hidden loss table is not a tab stop', async () => {
+    const page = await ready(await openPage(browser));
+    await page.locator('.loss svg').waitFor({ timeout: 60_000 });
+    await page.getByLabel('Checkpoint').focus();
+    const stops: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const where = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || !el.closest('.router-widget')) return null;
+        if (el.closest('.visually-hidden')) return 'HIDDEN';
+        return el.classList.contains('tok') ? 'chip' : `${el.tagName}`;
+      });
+      if (where === null) break;
+      stops.push(where);
+    }
+    assert.ok(!stops.includes('HIDDEN'), `tab stops: ${stops.join(' ')}`);
+    assert.equal(stops.filter((s) => s === 'chip').length, 1, `tab stops: ${stops.join(' ')}`);
+    assert.ok(stops.length < 30, `${stops.length} tab stops in the widget: ${stops.join(' ')}`);
+
+    const chip = page.locator('.strip .tok[tabindex="0"]');
+    await chip.focus();
+    const at = async () =>
+      page.evaluate(() => [
+        document.activeElement?.getAttribute('data-layer'),
+        document.activeElement?.getAttribute('data-t'),
+      ]);
+    const [layer, t] = await at();
+    await page.keyboard.press('ArrowRight');
+    assert.deepEqual(await at(), [layer, String(Number(t) + 1)]);
+    await page.keyboard.press('ArrowDown');
+    assert.deepEqual(await at(), ['1', String(Number(t) + 1)]);
+    await page.keyboard.press('Home');
+    assert.deepEqual(await at(), ['1', '0']);
+  });
+
+  it('offline, a checkpoint never downloaded says so instead of "Failed to fetch"', async () => {
+    const watched = await openPage(browser);
+    const page = await ready(watched);
+    await page.context().setOffline(true);
+    await page.getByLabel('Checkpoint').selectOption('e16-top2');
+    const error = page.getByTestId('engine-error');
+    await error.waitFor({ timeout: 60_000 });
+    assert.match((await error.textContent()) ?? '', /You are offline, and this checkpoint has not been downloaded yet/);
+    assert.doesNotMatch((await error.textContent()) ?? '', /^Failed to fetch/);
+    await page.context().setOffline(false);
   });
 });

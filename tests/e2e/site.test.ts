@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launch, openPage, seriousA11yViolations, siteUrl } from './browser.ts';
@@ -11,6 +13,15 @@ const PAGES = [
   'lessons/why-sparse-is-cheaper/',
   'no-such-page/',
 ];
+
+describe('the e2e build', () => {
+  it("is served from its own folder, not from the reader's dist/", () => {
+    const out = process.env.E2E_OUT_DIR ?? '';
+    assert.ok(out !== '', 'the runner should say which folder it built into (E2E_OUT_DIR)');
+    assert.notEqual(resolve(out), resolve('dist'));
+    assert.ok(existsSync(join(out, 'index.html')), `${out} should hold the built site`);
+  });
+});
 
 describe('site shell', () => {
   let browser: Browser;

@@ -12,9 +12,9 @@ import {
 const OPTIONS = { tokens: 512, pass: 'forward', reps: 5, warmup: 1 } as const;
 
 /** A timing whose forward median is `fwd` ms; forward + backward three times that (Kaplan's rule), when measured. */
-function timing(fwd: number, peakMiB = 1, withBackward = true): Timing {
+function timing(fwd: number, peakMB = 1, withBackward = true): Timing {
   const fwdBwd = withBackward ? 3 * fwd : NaN;
-  return { fwdMs: fwd, fwdBwdMs: fwdBwd, fwdMinMs: fwd, fwdBwdMinMs: fwdBwd, peakBytes: peakMiB * 2 ** 20 };
+  return { fwdMs: fwd, fwdBwdMs: fwdBwd, fwdMinMs: fwd, fwdBwdMinMs: fwdBwd, peakBytes: peakMB * 1e6 };
 }
 
 function result(numExperts: number, topK: number, sparse: number, masked: number, dense: number): BenchResult {
@@ -86,7 +86,7 @@ describe('chart series', () => {
     expect(timeSeries(forwardOnly, 'experts', 'training').map((p) => p.impl)).toEqual(['masked', 'dense']);
   });
 
-  it('reports peak memory in MiB against N', () => {
+  it('reports peak memory in MB (10⁶ bytes) against N', () => {
     const memory = memorySeries(results).filter((p) => p.impl === 'masked');
     expect(memory.map((p) => [p.x, p.value])).toEqual([
       [1, 2],

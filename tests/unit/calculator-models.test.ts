@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CALCULATOR_MODELS,
-  formatBeside,
-  formatBytes,
-  formatCount,
-  formatPublished,
-} from '../../components/calculator-models.ts';
+import { CALCULATOR_MODELS } from '../../components/calculator-models.ts';
+import { formatBeside, formatBytes, formatCount, formatExact, formatPublished } from '../../components/format.ts';
 import { MODEL_PRESETS } from '../../models/accounting/presets/index.ts';
 
 describe('the calculator’s model list', () => {
@@ -44,5 +39,17 @@ describe('number formats', () => {
     expect(formatBytes(93_405_585_408)).toBe('93.4 GB');
     expect(formatBytes(131_072)).toBe('131 kB');
     expect(formatBytes(4_294_967_296)).toBe('4.29 GB');
+    // The checkpoint table once divided by 2²⁰ and printed "MB": 1,082,000 bytes is 1.08 MB, not 1.03.
+    expect(formatBytes(1_082_000)).toBe('1.08 MB');
+  });
+
+  it('never prints more significant digits than a double holds', () => {
+    expect(formatExact(46_702_792_704)).toBe('46,702,792,704');
+    expect(formatExact(Number.MAX_SAFE_INTEGER)).toBe('9,007,199,254,740,991');
+    // 8e40 as digits would be "79,999,999,999,999,950,000,…": zeros and nines nobody computed.
+    expect(formatExact(8e40)).toBe('about 8 × 10⁴⁰');
+    expect(formatCount(8e40)).toBe('8 × 10⁴⁰');
+    expect(formatCount(1.23e12)).toBe('1.23T');
+    expect(formatBytes(2.5e16)).toBe('2.5 × 10¹⁶ B');
   });
 });

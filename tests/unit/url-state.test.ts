@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { CHECKPOINTS } from '../../components/checkpoint-catalog.ts';
 import { gateSchema } from '../../components/gate-state.ts';
 import { paramCalculatorSchema } from '../../components/param-calculator-state.ts';
-import { BACKEND_CHOICES, MAX_TEXT_IN_URL, routerSchema } from '../../components/router-state.ts';
+import { BACKEND_CHOICES } from '../../components/backends.ts';
+import { MAX_TEXT_IN_URL, routerSchema } from '../../components/router-state.ts';
 import { sparseBenchSchema } from '../../components/sparse-bench-state.ts';
 import { defaults, readState, writeState, type Schema } from '../../components/url-state.ts';
 import { BACKEND_PREFERENCE } from '../../models/engine/protocol.ts';
@@ -74,13 +75,15 @@ describe('URL state: lesson 3 (router)', () => {
     );
   });
 
-  it(`keeps a text longer than ${MAX_TEXT_IN_URL} characters out of the link, with a sentence`, () => {
+  it(`cuts a link's text longer than ${MAX_TEXT_IN_URL} characters to its beginning, with a sentence`, () => {
     const long = 'x'.repeat(MAX_TEXT_IN_URL + 1);
     const written = writeState(routerSchema, { ...defaults(routerSchema), text: long }, new URLSearchParams());
     expect(written.get('moe.text')).toHaveLength(MAX_TEXT_IN_URL);
     const read = readState(routerSchema, link(`moe.text=${long}`));
-    expect(read.state.text).toBe(defaults(routerSchema).text);
-    expect(read.problems).toEqual([`The text in the link is longer than ${MAX_TEXT_IN_URL} characters.`]);
+    expect(read.state.text).toBe('x'.repeat(MAX_TEXT_IN_URL));
+    expect(read.problems).toEqual([
+      `The text in the link is 1,001 characters long; links carry at most 1,000, so only its beginning is routed.`,
+    ]);
   });
 });
 
@@ -97,7 +100,7 @@ describe('URL state: lesson 2 (parameter calculator)', () => {
     const malformed = readState(paramCalculatorSchema, link('calc.edits=hidden_size=-1'));
     expect(malformed.problems[0]).toMatch(/^The edited numbers must look like/);
     expect(readState(paramCalculatorSchema, link('calc.batch=0')).problems).toEqual([
-      'The batch size must be a whole number from 1 to 4096; the link had "0".',
+      'The batch size must be a whole number from 1 to 4,096; the link had "0".',
     ]);
   });
 });

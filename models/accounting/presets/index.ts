@@ -6,9 +6,10 @@
  * `convention` says which of our counts a published "active" figure matches — vendors count differently:
  * - 'active': the embedding row and LM head included (Mixtral, Qwen, OLMoE).
  * - 'activeWithoutEmbedding': the input embedding left out. OpenAI's model card for gpt-oss says so
- *   (Table 1 lists 5.13B active for 120b); DeepSeek does not say, but its figures fit only this reading:
- *   V3's 36.6B rounds to the published 37B (with the embedding it would be 37.6B) and V2-Lite's 2.45B to
- *   2.4B (with the embedding, 2.66B).
+ *   (Table 1 lists 5.13B active for 120b). DeepSeek's README_WEIGHTS.md states "Activation parameters: 36.7B
+ *   (including 0.9B for Embedding and 0.9B for the output Head)", yet counting V3's tensors with both gives
+ *   37.55B; it is the count without the embedding, 36.63B, that matches 36.7B (and V2-Lite's 2.45B its 2.4B,
+ *   against 2.66B with the embedding), so that is the count its figures are compared with.
  */
 
 import dbrx from './dbrx.json' with { type: 'json' };
@@ -97,10 +98,11 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
       active: {
         value: 37e9,
         convention: 'activeWithoutEmbedding',
-        source: 'DeepSeek-V3 Technical Report (arXiv:2412.19437), abstract and §4.2',
+        source:
+          'DeepSeek-V3 Technical Report (arXiv:2412.19437), abstract and §4.2; README_WEIGHTS.md (github.com/deepseek-ai/DeepSeek-V3): "Activation parameters: 36.7B (including 0.9B for Embedding and 0.9B for the output Head)"',
       },
     },
-    note: 'The published 37B is two significant figures; our 36.63B is 1.0 % below it and rounds to it.',
+    note: "README_WEIGHTS.md says its 36.7B active include the embedding and the output head, but counting the tensors with both gives 37.55B; our count without the embedding, 36.63B, is the one that matches 36.7B and rounds to the abstract's 37B.",
   },
   {
     id: 'qwen3-30b-a3b',
