@@ -1,0 +1,36 @@
+// Registers the service worker (dist/sw.js, written at build time) and tells the reader when a newer
+// version of the site is ready. The update waits for the reader: a reload in the middle of a lesson
+// would lose what a widget was doing.
+import { withBase } from '../lib/paths';
+
+const banner = document.querySelector<HTMLElement>('[data-update-banner]');
+const button = banner?.querySelector<HTMLButtonElement>('button');
+
+function offer(worker: ServiceWorker): void {
+  if (!banner || !button) return;
+  banner.hidden = false;
+  button.onclick = () => {
+    button.disabled = true;
+    worker.postMessage('skip-waiting');
+  };
+}
+
+// Only a built site has sw.js; the dev server rebuilds modules on the fly and must never be cached.
+if (import.meta.env.PROD && 'serviceWorker' in navigator && banner) {
+  const sw = navigator.serviceWorker;
+  // The first install also changes the controller (clients.claim); only a reader's accepted update reloads.
+  sw.addEventListener('controllerchange', () => {
+    if (button?.disabled) location.reload();
+  });
+  sw.register(withBase('sw.js'), { scope: withBase('') })
+    .then((registration) => {
+      if (registration.waiting && sw.controller) offer(registration.waiting);
+      registration.addEventListener('updatefound', () => {
+        const installing = registration.installing;
+        installing?.addEventListener('statechange', () => {
+          if (installing.state === 'installed' && sw.controller) offer(installing);
+        });
+      });
+    })
+    .catch((error: unknown) => console.warn('The offline copy of this site could not be set up.', error));
+}
