@@ -31,11 +31,16 @@ self.addEventListener('message', (event) => {
   if (event.data === 'skip-waiting') self.skipWaiting();
 });
 
-/** The precached URL a request stands for: pages without their query, `lessons/x` as `lessons/x/`. */
+/**
+ * The precached URL a request stands for: pages without their query (widget state), `lessons/x` as
+ * `lessons/x/`, and files without a cache-busting query (Pagefind asks for `pagefind-entry.json?ts=…`;
+ * the precached copy is the one that matches the precached index).
+ */
 function precachedUrl(request) {
   const url = new URL(request.url);
   url.hash = '';
-  if (request.mode === 'navigate') url.search = '';
+  if (precached.has(url.href)) return url.href;
+  url.search = '';
   if (precached.has(url.href)) return url.href;
   if (request.mode === 'navigate' && !url.pathname.endsWith('/') && precached.has(url.href + '/')) return url.href + '/';
   return null;

@@ -24,13 +24,19 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator && banner) {
   });
   sw.register(withBase('sw.js'), { scope: withBase('') })
     .then((registration) => {
-      if (registration.waiting && sw.controller) offer(registration.waiting);
-      registration.addEventListener('updatefound', () => {
-        const installing = registration.installing;
-        installing?.addEventListener('statechange', () => {
-          if (installing.state === 'installed' && sw.controller) offer(installing);
+      // A new version may already be waiting, or installing since this navigation's update check.
+      const track = (worker: ServiceWorker | null): void => {
+        if (!worker || !sw.controller) return;
+        if (worker.state === 'installed') return offer(worker);
+        worker.addEventListener('statechange', () => {
+          if (worker.state === 'installed') offer(worker);
         });
-      });
+      };
+      track(registration.waiting ?? registration.installing);
+      registration.addEventListener('updatefound', () => track(registration.installing));
+      // Ask for a newer sw.js on every page load rather than when the browser gets round to it (Chromium
+      // may not check on a reload); offline, the check simply fails.
+      if (sw.controller) registration.update().catch(() => undefined);
     })
     .catch((error: unknown) => console.warn('The offline copy of this site could not be set up.', error));
 }
