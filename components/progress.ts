@@ -62,7 +62,8 @@ export function readQuiz(lessonId: string): SavedQuiz {
   const answers: SavedQuiz = {};
   for (const [id, answer] of Object.entries(stored as Record<string, unknown>)) {
     const a = answer as Partial<SavedAnswer> | null;
-    if (a && typeof a.value === 'string' && typeof a.correct === 'boolean') answers[id] = { value: a.value, correct: a.correct };
+    if (a && typeof a.value === 'string' && typeof a.correct === 'boolean')
+      answers[id] = { value: a.value, correct: a.correct };
   }
   return answers;
 }

@@ -1,5 +1,5 @@
 // Checking a quiz answer: pure functions, so the rules are unit-tested without a browser.
-import type { QuizQuestion } from '../site/content.config.ts';
+import type { QuizQuestion } from '../site/lib/quiz-schema.ts';
 
 export type Verdict = { ok: true; correct: boolean } | { ok: false; problem: string };
 
@@ -13,7 +13,8 @@ export function parseNumber(text: string): number | null {
 /** Whether `value` is within `tolerance` of any accepted answer (several when a measurement ties). */
 export function checkNumber(text: string, accepted: readonly number[], tolerance: number): Verdict {
   const value = parseNumber(text);
-  if (value === null) return { ok: false, problem: 'Enter a number, such as 12.9 (digits, with a point for decimals).' };
+  if (value === null)
+    return { ok: false, problem: 'Enter a number, such as 12.9 (digits, with a point for decimals).' };
   // A hair of slack so 0.1 + 0.2 style rounding never rejects an answer typed exactly as shown.
   const slack = tolerance + 1e-9 * Math.max(1, Math.abs(value));
   return { ok: true, correct: accepted.some((a) => Math.abs(a - value) <= slack) };

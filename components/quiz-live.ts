@@ -1,6 +1,6 @@
 // Live quiz answers: measured, when the reader checks, with the code the lesson's widget runs on the
 // same inputs, so the answer is whatever the model computes here and now, never a stored number.
-import type { LiveMeasure } from '../site/content.config.ts';
+import type { LiveMeasure } from '../site/lib/quiz-schema.ts';
 import { firstExperts, moeForward, randomMoEParams } from '../models/gate.ts';
 import { countParameters } from '../models/params.ts';
 import { applyEdits } from '../models/config-edit.ts';

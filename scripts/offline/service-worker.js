@@ -21,7 +21,9 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((names) => Promise.all(names.filter((n) => n.startsWith(PREFIX) && n !== CACHE).map((n) => caches.delete(n))))
+      .then((names) =>
+        Promise.all(names.filter((n) => n.startsWith(PREFIX) && n !== CACHE).map((n) => caches.delete(n))),
+      )
       .then(() => self.clients.claim()),
   );
 });
@@ -42,7 +44,8 @@ function precachedUrl(request) {
   if (precached.has(url.href)) return url.href;
   url.search = '';
   if (precached.has(url.href)) return url.href;
-  if (request.mode === 'navigate' && !url.pathname.endsWith('/') && precached.has(url.href + '/')) return url.href + '/';
+  if (request.mode === 'navigate' && !url.pathname.endsWith('/') && precached.has(url.href + '/'))
+    return url.href + '/';
   return null;
 }
 

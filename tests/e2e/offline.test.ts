@@ -20,7 +20,9 @@ async function offlineReady(page: Page): Promise<void> {
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+      await new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }),
+      );
     }
   });
 }
@@ -96,10 +98,16 @@ describe('offline', () => {
       assert.match((await banner.textContent()) ?? '', /A new version of MoE Lab is ready/);
       await page.getByRole('button', { name: 'Reload to update' }).click();
       await page.waitForEvent('load');
-      await page.waitForFunction(async () => (await caches.keys()).filter((n) => n.startsWith('moe-lab-site-')).length === 1);
+      await page.waitForFunction(
+        async () => (await caches.keys()).filter((n) => n.startsWith('moe-lab-site-')).length === 1,
+      );
       const after = await page.evaluate(() => caches.keys());
       const siteCaches = after.filter((n) => n.startsWith('moe-lab-site-'));
-      assert.notDeepEqual(siteCaches, before.filter((n) => n.startsWith('moe-lab-site-')), 'the old cache is still in use');
+      assert.notDeepEqual(
+        siteCaches,
+        before.filter((n) => n.startsWith('moe-lab-site-')),
+        'the old cache is still in use',
+      );
       assert.ok(after.includes('moe-lab-checkpoints-v1'), 'the update deleted the checkpoint cache');
       await page.context().setOffline(true);
       await page.goto(new URL('lessons/moe-equation/', site.url).toString());

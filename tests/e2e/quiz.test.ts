@@ -19,9 +19,13 @@ async function answerNumber(page: Page, id: string, value: string): Promise<stri
   await q.getByRole('button', { name: 'Check' }).click();
   const result = q.locator('.result p').first();
   await result.waitFor({ timeout: 120_000 });
-  await page.waitForFunction((qid) => !document.querySelector(`[data-question="${qid}"] button`)?.hasAttribute('disabled'), id, {
-    timeout: 120_000,
-  });
+  await page.waitForFunction(
+    (qid) => !document.querySelector(`[data-question="${qid}"] button`)?.hasAttribute('disabled'),
+    id,
+    {
+      timeout: 120_000,
+    },
+  );
   return (await result.textContent()) ?? '';
 }
 
@@ -59,7 +63,12 @@ describe('quizzes', () => {
     await quiz(page);
     const text = await answerNumber(page, 'top1-weight', 'one');
     assert.equal(text, 'Enter a number, such as 12.9 (digits, with a point for decimals).');
-    assert.equal(await question(page, 'top1-weight').getByLabel(/Your answer/).inputValue(), 'one');
+    assert.equal(
+      await question(page, 'top1-weight')
+        .getByLabel(/Your answer/)
+        .inputValue(),
+      'one',
+    );
     assert.match(await answerNumber(page, 'top1-weight', '1'), /^Right\./);
   });
 
@@ -82,7 +91,9 @@ describe('quizzes', () => {
 
   it('lesson 2: the live question is checked against the calculator’s count', async () => {
     const { page } = await openPage(browser);
-    await page.goto(siteUrl('lessons/moe-inside-the-transformer/?calc.model=mixtral-8x7b&calc.edits=num_experts_per_tok:1'));
+    await page.goto(
+      siteUrl('lessons/moe-inside-the-transformer/?calc.model=mixtral-8x7b&calc.edits=num_experts_per_tok:1'),
+    );
     const active = page.locator('[data-testid="active"]');
     await active.scrollIntoViewIfNeeded();
     await page.locator('.calc[data-hydrated="true"]').waitFor();

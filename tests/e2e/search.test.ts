@@ -48,7 +48,9 @@ describe('search', () => {
     );
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'site-search');
-    await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.includes('/pagefind/pagefind.js')));
+    await page.waitForFunction(() =>
+      performance.getEntriesByType('resource').some((e) => e.name.includes('/pagefind/pagefind.js')),
+    );
   });
 
   it('"renormalise" finds the lessons that discuss it, with excerpts, and the link works under /moe-lab/', async () => {
