@@ -9,8 +9,9 @@ import { chunkMap } from './scripts/chunk-map.mjs';
 import { rehypeScrollableMath } from './scripts/rehype-scrollable-math.mjs';
 import { siteExtras } from './scripts/site-integration.mjs';
 
-// Sub-path deployments (GitHub Pages: https://user.github.io/moe-lab/) set BASE_PATH=/moe-lab at build time.
-const base = process.env.BASE_PATH ?? '/';
+// Sub-path deployments (GitHub Pages: https://user.github.io/moe-lab/) set BASE_PATH=/moe-lab at build time;
+// the Pages workflow passes "" for a site at a domain's root, which means "/".
+const base = process.env.BASE_PATH || '/';
 
 export default defineConfig({
   srcDir: './site',

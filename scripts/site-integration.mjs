@@ -1,6 +1,8 @@
 // Build steps that need the finished site: the Pagefind search index over every lesson, then the service
 // worker, whose precache list includes that index. Part of `astro build`, so every build (the e2e tests',
 // the deploy workflow's) has both.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pagefind from 'pagefind';
 import { writeServiceWorker } from './offline/write-service-worker.mjs';
@@ -11,11 +13,19 @@ async function writeSearchIndex(distDir, logger) {
   try {
     const indexed = await index.addDirectory({ path: distDir });
     if (indexed.errors.length > 0) throw new Error(`Pagefind: ${indexed.errors.join('; ')}`);
-    // Only lessons carry data-pagefind-body; a build that indexes none has lost that attribute.
-    if (indexed.page_count === 0) throw new Error('Pagefind indexed no pages: no lesson has data-pagefind-body.');
     const written = await index.writeFiles({ outputPath: `${distDir}/pagefind` });
     if (written.errors.length > 0) throw new Error(`Pagefind: ${written.errors.join('; ')}`);
-    logger.info(`search index: ${indexed.page_count} pages`);
+    // Pagefind also writes its ready-made search UIs; the header uses its JS API (site/client/search.ts),
+    // so they would only be dead weight in the deploy and the offline cache.
+    const out = join(distDir, 'pagefind');
+    for (const name of readdirSync(out)) {
+      if (/^pagefind-(component-ui|modular-ui|ui|highlight)\./.test(name)) rmSync(join(out, name));
+    }
+    // Only lessons carry data-pagefind-body; an index of no page means that attribute was lost.
+    const entry = JSON.parse(readFileSync(join(out, 'pagefind-entry.json'), 'utf8'));
+    const pages = Object.values(entry.languages).reduce((sum, language) => sum + language.page_count, 0);
+    if (pages === 0) throw new Error('The search index has no page: no lesson carries data-pagefind-body.');
+    logger.info(`search index: ${pages} of ${indexed.page_count} pages (the lessons)`);
   } finally {
     await pagefind.close();
   }

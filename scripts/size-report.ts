@@ -112,6 +112,46 @@ const lazy = readdirSync(join(DIST, '_astro'))
 console.log('\nLazy chunks (fetched only when a widget nears the screen)');
 console.table(lazy);
 
+/** Every file under a folder of dist/, summed. */
+function folderSize(dir: string): { files: number; size: Size } {
+  if (!existsSync(dir)) return { files: 0, size: ZERO };
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  const size = files.reduce((sum, e) => add(sum, sizeOf(readFileSync(join(e.parentPath, e.name)))), ZERO);
+  return { files: files.length, size };
+}
+
+// The service worker and what it precaches: fetched in the background after the first visit, not part
+// of any page's first load (the registration in the page's own script is).
+const SW = join(DIST, 'sw.js');
+if (existsSync(SW)) {
+  const source = readFileSync(SW, 'utf8');
+  const manifest = JSON.parse(/^const PRECACHE = (.*);$/m.exec(source)?.[1] ?? '{"urls":[]}') as { version: string; urls: string[] };
+  const precached = manifest.urls.reduce(
+    (sum, url) => add(sum, sizeOf(readFileSync(join(DIST, url.endsWith('/') ? `${url}index.html` : url)))),
+    ZERO,
+  );
+  const sw = sizeOf(source);
+  const search = folderSize(join(DIST, 'pagefind'));
+  console.log('\nOffline and search (fetched after the first load: the precache in the background, search when opened)');
+  console.table([
+    { file: 'sw.js', contains: `service worker, version ${manifest.version}`, raw: kb(sw.raw), gzip: kb(sw.gzip) },
+    {
+      file: '(precache)',
+      contains: `${manifest.urls.length} files the service worker keeps for offline use`,
+      raw: kb(precached.raw),
+      gzip: kb(precached.gzip),
+    },
+    {
+      file: 'pagefind/',
+      contains: `search index and Pagefind's script, ${search.files} files`,
+      raw: kb(search.size.raw),
+      gzip: kb(search.size.gzip),
+    },
+  ]);
+} else {
+  console.log('\nNo dist/sw.js: this build has no service worker.');
+}
+
 const budgetFlag = process.argv.indexOf('--max-first-load-js-kb');
 if (budgetFlag !== -1) {
   const budget = Number(process.argv[budgetFlag + 1]);

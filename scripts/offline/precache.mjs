@@ -10,14 +10,12 @@ import { join, relative, sep } from 'node:path';
  *   Storage (models/engine/host.ts), under a name the service worker never deletes;
  * - the threaded wasm build: it needs cross-origin isolation (COOP/COEP headers), which static hosts
  *   such as GitHub Pages cannot send, so tfjs never fetches it there;
- * - KaTeX's .woff and .ttf fonts: every browser that runs a service worker takes the .woff2 ones;
- * - Pagefind's ready-made search UIs: the header uses Pagefind's JS API (site/client/search.ts).
+ * - KaTeX's .woff and .ttf fonts: every browser that runs a service worker takes the .woff2 ones.
  */
 const SKIP = [
   /\.safetensors$/,
   /threaded-simd[.-][\w-]+\.wasm$/,
   /\.(woff|ttf)$/,
-  /^pagefind\/pagefind-(component-ui|modular-ui|ui|highlight)\./,
   /^sw\.js$/,
   /\.map$/,
 ];

@@ -31,7 +31,6 @@ const SITE = {
   '_astro/tfjs-backend-wasm-simd.abc.wasm': 'simd',
   '_astro/tfjs-backend-wasm-threaded-simd.abc.wasm': 'threads',
   'pagefind/pagefind.js': 'pf',
-  'pagefind/pagefind-ui.js': 'ui',
   'pagefind/index/en_1.pf_index': 'idx',
 };
 
