@@ -8,7 +8,9 @@ import * as pagefind from 'pagefind';
 import { writeServiceWorker } from './offline/write-service-worker.mjs';
 
 async function writeSearchIndex(distDir, logger) {
-  const { index, errors } = await pagefind.createIndex({});
+  // KaTeX writes each formula twice (MathML for screen readers, HTML for the eye): index the HTML once.
+  // Widgets are left out: their server-rendered defaults are numbers, not prose a reader searches for.
+  const { index, errors } = await pagefind.createIndex({ excludeSelectors: ['.katex-mathml', '.widget'] });
   if (!index) throw new Error(`Pagefind could not start: ${errors.join('; ')}`);
   try {
     const indexed = await index.addDirectory({ path: distDir });
