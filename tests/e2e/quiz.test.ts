@@ -118,6 +118,22 @@ describe('quizzes', () => {
     assert.deepEqual(errors, []);
   });
 
+  it('lesson 4: the live question is checked against the memory the benchmark measures', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(siteUrl('lessons/why-sparse-is-cheaper/?bench.backend=wasm&bench.tokens=512&bench.reps=3'));
+    await page.locator('.bench-widget').scrollIntoViewIfNeeded();
+    await page.locator('.bench-widget[data-phase="ready"]').waitFor({ timeout: 90_000 });
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.locator('.bench-widget[data-runs="1"]').waitFor({ timeout: 240_000 });
+    // Cells after N: K, three medians (sparse, masked, dense), three peaks in the same order.
+    const peak = (await page.locator('tr[data-n="16"][data-k="2"] td').nth(5).textContent()) ?? '';
+    assert.match(peak, /^\d+\.\d$/);
+    await quiz(page);
+    assert.match(await answerNumber(page, 'bench-masked-memory', String(Number(peak) * 2)), /^Not quite\./);
+    assert.match(await answerNumber(page, 'bench-masked-memory', peak), new RegExp(`^Right\\. .*peaks at ${peak} MiB`));
+    assert.deepEqual(errors, []);
+  });
+
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`answered, 375 px wide: no serious accessibility violations in the quiz, no overflow (${colorScheme})`, async () => {
       const { page } = await openPage(browser, { colorScheme, viewport: { width: 375, height: 800 } });
