@@ -125,14 +125,19 @@ function folderSize(dir: string): { files: number; size: Size } {
 const SW = join(DIST, 'sw.js');
 if (existsSync(SW)) {
   const source = readFileSync(SW, 'utf8');
-  const manifest = JSON.parse(/^const PRECACHE = (.*);$/m.exec(source)?.[1] ?? '{"urls":[]}') as { version: string; urls: string[] };
+  const manifest = JSON.parse(/^const PRECACHE = (.*);$/m.exec(source)?.[1] ?? '{"urls":[]}') as {
+    version: string;
+    urls: string[];
+  };
   const precached = manifest.urls.reduce(
     (sum, url) => add(sum, sizeOf(readFileSync(join(DIST, url.endsWith('/') ? `${url}index.html` : url)))),
     ZERO,
   );
   const sw = sizeOf(source);
   const search = folderSize(join(DIST, 'pagefind'));
-  console.log('\nOffline and search (fetched after the first load: the precache in the background, search when opened)');
+  console.log(
+    '\nOffline and search (fetched after the first load: the precache in the background, search when opened)',
+  );
   console.table([
     { file: 'sw.js', contains: `service worker, version ${manifest.version}`, raw: kb(sw.raw), gzip: kb(sw.gzip) },
     {

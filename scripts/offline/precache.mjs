@@ -12,13 +12,7 @@ import { join, relative, sep } from 'node:path';
  *   such as GitHub Pages cannot send, so tfjs never fetches it there;
  * - KaTeX's .woff and .ttf fonts: every browser that runs a service worker takes the .woff2 ones.
  */
-const SKIP = [
-  /\.safetensors$/,
-  /threaded-simd[.-][\w-]+\.wasm$/,
-  /\.(woff|ttf)$/,
-  /^sw\.js$/,
-  /\.map$/,
-];
+const SKIP = [/\.safetensors$/, /threaded-simd[.-][\w-]+\.wasm$/, /\.(woff|ttf)$/, /^sw\.js$/, /\.map$/];
 
 function filesUnder(dir) {
   return readdirSync(dir).flatMap((name) => {
