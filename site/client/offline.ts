@@ -22,7 +22,13 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator && banner) {
   sw.addEventListener('controllerchange', () => {
     if (button?.disabled) location.reload();
   });
-  sw.register(withBase('sw.js'), { scope: withBase('') })
+  const register = (): Promise<ServiceWorkerRegistration> => sw.register(withBase('sw.js'), { scope: withBase('') });
+  // After the page has loaded: precaching the site must not compete with the page's own first load.
+  const loaded = new Promise<void>((resolve) =>
+    document.readyState === 'complete' ? resolve() : addEventListener('load', () => resolve(), { once: true }),
+  );
+  loaded
+    .then(register)
     .then((registration) => {
       // A new version may already be waiting, or installing since this navigation's update check.
       const track = (worker: ServiceWorker | null): void => {

@@ -96,8 +96,9 @@ describe('offline', () => {
       await banner.waitFor({ state: 'visible', timeout: 30_000 });
       assert.equal(await banner.getAttribute('role'), 'status');
       assert.match((await banner.textContent()) ?? '', /A new version of MoE Lab is ready/);
+      const reloaded = page.waitForEvent('load');
       await page.getByRole('button', { name: 'Reload to update' }).click();
-      await page.waitForEvent('load');
+      await reloaded;
       await page.waitForFunction(
         async () => (await caches.keys()).filter((n) => n.startsWith('moe-lab-site-')).length === 1,
       );
