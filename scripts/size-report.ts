@@ -2,7 +2,7 @@
 // only later, when a widget hydrates. Reads dist/ and .build/chunk-map.json: run `npm run build` first.
 // `--max-first-load-js-kb N` fails the run when any page's first-load JS exceeds N KB gzip.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const DIST = join(process.cwd(), 'dist');
@@ -40,6 +40,19 @@ function attr(tag: string, name: string): string | undefined {
   return new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
 }
 
+/**
+ * A first-load script and every module it imports statically (`import{t}from"./progress.js"`), each once:
+ * the browser fetches them all before the script runs. Dynamic `import("./x.js")` loads later and is not
+ * followed.
+ */
+function withStaticImports(file: string, seen: Set<string>): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const source = readFileSync(file, 'utf8');
+  const imports = [...source.matchAll(/\b(?:import|export)\s*(?:[^"'()]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+\.js)["']/g)];
+  return [file, ...imports.flatMap((m) => withStaticImports(join(dirname(file), m[1]!), seen))];
+}
+
 if (!existsSync(DIST)) {
   console.error('No dist/ folder: run `npm run build` first.');
   process.exit(1);
@@ -52,13 +65,18 @@ for (const page of pages) {
   const html = readFileSync(page, 'utf8');
   let js = ZERO;
   let css = ZERO;
+  const pageScripts = new Set<string>();
+  const addScript = (file: string): void => {
+    for (const f of withStaticImports(file, pageScripts)) {
+      firstLoadFiles.add(f);
+      js = add(js, sizeOf(readFileSync(f)));
+    }
+  };
   for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
     const [, attrs = '', body = ''] = match;
     const src = attr(attrs, 'src');
     if (src) {
-      const file = fileFor(src);
-      firstLoadFiles.add(file);
-      js = add(js, sizeOf(readFileSync(file)));
+      addScript(fileFor(src));
     } else if (!/type="application\/(ld\+)?json"/.test(attrs)) {
       js = add(js, sizeOf(body));
     }
@@ -69,10 +87,12 @@ for (const page of pages) {
     const rel = attr(tag, 'rel');
     if (!href || (rel !== 'stylesheet' && rel !== 'modulepreload')) continue;
     const file = fileFor(href);
+    if (rel === 'modulepreload') {
+      addScript(file);
+      continue;
+    }
     firstLoadFiles.add(file);
-    const size = sizeOf(readFileSync(file));
-    if (rel === 'stylesheet') css = add(css, size);
-    else js = add(js, size);
+    css = add(css, sizeOf(readFileSync(file)));
   }
   for (const match of html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/g)) css = add(css, sizeOf(match[1] ?? ''));
   rows.push({ page: '/' + relative(DIST, page), js, css });
