@@ -24,6 +24,8 @@ export interface Measured {
 }
 
 let engine: Promise<EngineClient> | null = null;
+/** The checkpoint the quiz's engine holds, so checking again does not load it again. */
+let loadedCheckpoint = '';
 
 /** The quiz's engine, started on the backend the lesson's widget uses, so both compute alike. */
 function quizEngine(backend: BackendChoice): Promise<EngineClient> {
@@ -33,7 +35,10 @@ function quizEngine(backend: BackendChoice): Promise<EngineClient> {
     return client;
   });
   // A start that failed may succeed on the next check (a worker that could not load offline, say).
-  engine.catch(() => (engine = null));
+  engine.catch(() => {
+    engine = null;
+    loadedCheckpoint = '';
+  });
   return engine;
 }
 
@@ -70,7 +75,11 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
       const checkpoint = checkpointById(m.checkpoint);
       if (!checkpoint) throw new Error(`No checkpoint "${m.checkpoint}" was built with this site.`);
       const client = await quizEngine(readPageState(routerSchema).state.backend);
-      await client.request('load', { checkpoint });
+      if (loadedCheckpoint !== checkpoint.id) {
+        loadedCheckpoint = '';
+        await client.request('load', { checkpoint });
+        loadedCheckpoint = checkpoint.id;
+      }
       const routed = await client.request('route', { text: defaults(routerSchema).text, topK: m.k });
       const layer = routed.layers[m.layer - 1];
       const token = routed.tokens[m.token - 1];
