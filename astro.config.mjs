@@ -7,9 +7,11 @@ import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
 import { chunkMap } from './scripts/chunk-map.mjs';
 import { rehypeScrollableMath } from './scripts/rehype-scrollable-math.mjs';
+import { siteExtras } from './scripts/site-integration.mjs';
 
-// Sub-path deployments (GitHub Pages: https://user.github.io/moe-lab/) set BASE_PATH=/moe-lab at build time.
-const base = process.env.BASE_PATH ?? '/';
+// Sub-path deployments (GitHub Pages: https://user.github.io/moe-lab/) set BASE_PATH=/moe-lab at build time;
+// the Pages workflow passes "" for a site at a domain's root, which means "/".
+const base = process.env.BASE_PATH || '/';
 
 export default defineConfig({
   srcDir: './site',
@@ -17,7 +19,7 @@ export default defineConfig({
   base,
   trailingSlash: 'ignore',
   site: process.env.SITE_URL,
-  integrations: [mdx(), svelte()],
+  integrations: [mdx(), svelte(), siteExtras()],
   // The dev toolbar's own module fails Vite's dependency pre-bundling on first load (HTTP 504) and adds
   // nothing a lesson author needs.
   devToolbar: { enabled: false },

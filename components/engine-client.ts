@@ -135,6 +135,14 @@ function engineClient(afterBrokenWorker = false): Promise<EngineClient> {
   return pageClient;
 }
 
+/**
+ * An engine of its own, in a worker of its own, for a part of the page that must not swap the model
+ * the widgets have loaded (the quiz measuring its answers).
+ */
+export async function privateEngine(): Promise<EngineClient> {
+  return new EngineClient(await workerChannel());
+}
+
 /** Starts the page's engine on `backend` ('auto' tries WebGPU, WebGL, WASM, CPU in turn). */
 async function startOn(
   backend: EngineRequests['init']['backend'],

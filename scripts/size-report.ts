@@ -2,7 +2,7 @@
 // only later, when a widget hydrates. Reads dist/ (or `--dir <folder>`) and .build/chunk-map.json: run
 // `npm run build` first. `--max-first-load-js-kb N` fails the run when any page's first-load JS exceeds N kB gzip.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const dirFlag = process.argv.indexOf('--dir');
@@ -42,6 +42,19 @@ function attr(tag: string, name: string): string | undefined {
   return new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
 }
 
+/**
+ * A first-load script and every module it imports statically (`import{t}from"./progress.js"`), each once:
+ * the browser fetches them all before the script runs. Dynamic `import("./x.js")` loads later and is not
+ * followed.
+ */
+function withStaticImports(file: string, seen: Set<string>): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const source = readFileSync(file, 'utf8');
+  const imports = [...source.matchAll(/\b(?:import|export)\s*(?:[^"'()]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+\.js)["']/g)];
+  return [file, ...imports.flatMap((m) => withStaticImports(join(dirname(file), m[1]!), seen))];
+}
+
 if (!existsSync(DIST)) {
   console.error(`No ${relative(process.cwd(), DIST)}/ folder: run \`npm run build\` first.`);
   process.exit(1);
@@ -54,13 +67,18 @@ for (const page of pages) {
   const html = readFileSync(page, 'utf8');
   let js = ZERO;
   let css = ZERO;
+  const pageScripts = new Set<string>();
+  const addScript = (file: string): void => {
+    for (const f of withStaticImports(file, pageScripts)) {
+      firstLoadFiles.add(f);
+      js = add(js, sizeOf(readFileSync(f)));
+    }
+  };
   for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
     const [, attrs = '', body = ''] = match;
     const src = attr(attrs, 'src');
     if (src) {
-      const file = fileFor(src);
-      firstLoadFiles.add(file);
-      js = add(js, sizeOf(readFileSync(file)));
+      addScript(fileFor(src));
     } else if (!/type="application\/(ld\+)?json"/.test(attrs)) {
       js = add(js, sizeOf(body));
     }
@@ -71,10 +89,12 @@ for (const page of pages) {
     const rel = attr(tag, 'rel');
     if (!href || (rel !== 'stylesheet' && rel !== 'modulepreload')) continue;
     const file = fileFor(href);
+    if (rel === 'modulepreload') {
+      addScript(file);
+      continue;
+    }
     firstLoadFiles.add(file);
-    const size = sizeOf(readFileSync(file));
-    if (rel === 'stylesheet') css = add(css, size);
-    else js = add(js, size);
+    css = add(css, sizeOf(readFileSync(file)));
   }
   for (const match of html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/g)) css = add(css, sizeOf(match[1] ?? ''));
   rows.push({ page: '/' + relative(DIST, page), js, css });
@@ -113,6 +133,51 @@ const lazy = readdirSync(join(DIST, '_astro'))
   });
 console.log('\nLazy chunks (fetched only when a widget nears the screen)');
 console.table(lazy);
+
+/** Every file under a folder of dist/, summed. */
+function folderSize(dir: string): { files: number; size: Size } {
+  if (!existsSync(dir)) return { files: 0, size: ZERO };
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  const size = files.reduce((sum, e) => add(sum, sizeOf(readFileSync(join(e.parentPath, e.name)))), ZERO);
+  return { files: files.length, size };
+}
+
+// The service worker and what it precaches: fetched in the background after the first visit, not part
+// of any page's first load (the registration in the page's own script is).
+const SW = join(DIST, 'sw.js');
+if (existsSync(SW)) {
+  const source = readFileSync(SW, 'utf8');
+  const manifest = JSON.parse(/^const PRECACHE = (.*);$/m.exec(source)?.[1] ?? '{"urls":[]}') as {
+    version: string;
+    urls: string[];
+  };
+  const precached = manifest.urls.reduce(
+    (sum, url) => add(sum, sizeOf(readFileSync(join(DIST, url.endsWith('/') ? `${url}index.html` : url)))),
+    ZERO,
+  );
+  const sw = sizeOf(source);
+  const search = folderSize(join(DIST, 'pagefind'));
+  console.log(
+    '\nOffline and search (fetched after the first load: the precache in the background, search when opened)',
+  );
+  console.table([
+    { file: 'sw.js', contains: `service worker, version ${manifest.version}`, raw: kb(sw.raw), gzip: kb(sw.gzip) },
+    {
+      file: '(precache)',
+      contains: `${manifest.urls.length} files the service worker keeps for offline use`,
+      raw: kb(precached.raw),
+      gzip: kb(precached.gzip),
+    },
+    {
+      file: 'pagefind/',
+      contains: `search index and Pagefind's script, ${search.files} files`,
+      raw: kb(search.size.raw),
+      gzip: kb(search.size.gzip),
+    },
+  ]);
+} else {
+  console.log('\nNo dist/sw.js: this build has no service worker.');
+}
 
 const budgetFlag = process.argv.indexOf('--max-first-load-js-kb');
 if (budgetFlag !== -1) {

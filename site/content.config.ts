@@ -1,6 +1,7 @@
 import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
+import { quiz } from './lib/quiz-schema';
 
 const citation = z.object({
   /** Anchor id used in the prose: [Shazeer et al. 2017](#cite-shazeer2017). */
@@ -21,6 +22,7 @@ const lessons = defineCollection({
     summary: z.string(),
     objectives: z.array(z.string()).min(1),
     citations: z.array(citation).default([]),
+    quiz,
   }),
 });
 
