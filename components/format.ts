@@ -88,3 +88,13 @@ export function countScale(largest: number): { divisor: number; unit: string } {
   if (largest >= 1e3) return { divisor: 1e3, unit: 'thousands' };
   return { divisor: 1, unit: 'parameters' };
 }
+
+/** A token's text made visible: a leading space as a dot, newlines as ↵, an empty token as ∅. */
+export function formatToken(text: string): string {
+  return text.replace(/^ /, '·').replace(/\n/g, '↵') || '∅';
+}
+
+/** A signed number with a true minus sign and no "−0.00": −0.25, 0.00, 1.50. */
+export function formatSigned(value: number, digits = 2): string {
+  return (Object.is(Math.round(value * 10 ** digits), -0) ? 0 : value).toFixed(digits).replace('-', '−');
+}

@@ -185,8 +185,8 @@ if (budgetFlag !== -1) {
   const over = rows.filter((r) => r.js.gzip > budget * 1000);
   if (over.length > 0) {
     for (const r of over)
-      console.error(`${r.page}: first-load JS is ${kb(r.js.gzip)} gzip, over the ${budget} KB budget.`);
+      console.error(`${r.page}: first-load JS is ${kb(r.js.gzip)} gzip, over the ${budget} kB budget.`);
     process.exit(1);
   }
-  console.log(`\nEvery page's first-load JS is within ${budget} KB gzip.`);
+  console.log(`\nEvery page's first-load JS is within ${budget} kB gzip.`);
 }
