@@ -92,7 +92,7 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
         detail: `Token ${m.token} is “${token.text}”; layer ${m.layer} of ${m.checkpoint} ranks expert ${expert} first at K = ${m.k}.`,
       };
     }
-    case 'bench-peak-mib': {
+    case 'bench-peak-mb': {
       const client = await quizEngine(readPageState(sparseBenchSchema).state.backend);
       const { results } = await client.request('benchmark', {
         cases: [
@@ -110,10 +110,10 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
       });
       const peak = results[0]?.[m.implementation].peakBytes;
       if (peak === undefined) throw new Error('The benchmark returned no result.');
-      const mib = peak / 2 ** 20;
+      const mb = peak / 1e6;
       return {
-        accepted: [mib],
-        shown: `${mib.toFixed(1)} MiB`,
+        accepted: [mb],
+        shown: `${mb.toFixed(1)} MB`,
         detail: `Measured on this machine: one forward pass of ${m.tokens} tokens at N = ${m.numExperts}, K = ${m.topK}.`,
       };
     }

@@ -48,9 +48,9 @@ const liveMeasure = z.discriminatedUnion('measure', [
     layer: int(1, 64),
     token: int(1, 64),
   }),
-  /** Lesson 4's benchmark, one forward pass: an implementation's peak memory in MiB. */
+  /** Lesson 4's benchmark, one forward pass: an implementation's peak memory in MB (10⁶ bytes, the site's one unit). */
   z.object({
-    measure: z.literal('bench-peak-mib'),
+    measure: z.literal('bench-peak-mb'),
     implementation: z.enum(['sparse', 'masked', 'dense']),
     numExperts: int(1, 64),
     topK: int(1, 64),

@@ -130,7 +130,7 @@ describe('quizzes', () => {
     assert.match(peak, /^\d+\.\d$/);
     await quiz(page);
     assert.match(await answerNumber(page, 'bench-masked-memory', String(Number(peak) * 2)), /^Not quite\./);
-    assert.match(await answerNumber(page, 'bench-masked-memory', peak), new RegExp(`^Right\\. .*peaks at ${peak} MiB`));
+    assert.match(await answerNumber(page, 'bench-masked-memory', peak), new RegExp(`^Right\\. .*peaks at ${peak} MB`));
     assert.deepEqual(errors, []);
   });
 
