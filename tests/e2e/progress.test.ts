@@ -5,6 +5,10 @@ import { launch, openPage, seriousA11yViolations, siteUrl } from './browser.ts';
 
 const LESSON_1 = 'The Mixture-of-Experts equation';
 
+/** The lesson page marks itself opened from a module script, which runs after the page has been parsed. */
+const markedOpened = (page: Page, lessonId: string) =>
+  page.waitForFunction((id) => (localStorage.getItem('moe-lab-progress') ?? '').includes(`"${id}"`), lessonId);
+
 const marksOf = (page: Page, lessonId: string): Promise<string[]> =>
   page.locator(`[data-progress-lesson="${lessonId}"] .mark`).allTextContents();
 
@@ -36,6 +40,7 @@ describe('progress on the course map', () => {
 
     await page.getByRole('link', { name: new RegExp(LESSON_1) }).click();
     await page.locator('h1', { hasText: LESSON_1 }).waitFor();
+    await markedOpened(page, 'moe-equation');
     await page.goto(siteUrl());
     assert.deepEqual(await marksOf(page, 'moe-equation'), ['✓ Opened']);
     assert.deepEqual(await marksOf(page, 'moe-in-your-browser'), [], 'a lesson never opened is not marked');
@@ -64,6 +69,7 @@ describe('progress on the course map', () => {
     it(`with marks shown, 375 px wide: no serious accessibility violations, no overflow (${colorScheme})`, async () => {
       const { page } = await openPage(browser, { colorScheme, viewport: { width: 375, height: 800 } });
       await page.goto(siteUrl('lessons/moe-equation/'));
+      await markedOpened(page, 'moe-equation');
       await page.goto(siteUrl());
       await page.locator('[data-progress-lesson="moe-equation"] .mark').waitFor();
       assert.deepEqual(await seriousA11yViolations(page), []);
