@@ -71,7 +71,7 @@ describe('offline', () => {
   it('after a rebuild with changed content the reader is offered the update, which replaces the old cache', async () => {
     // A copy of the build on its own origin, so this test's service worker and caches are its own.
     const dir = mkdtempSync(join(tmpdir(), 'moe-lab-update-'));
-    cpSync('dist', dir, { recursive: true });
+    cpSync(process.env.E2E_OUT_DIR ?? 'dist', dir, { recursive: true });
     const site = await serveStatic(dir, '/moe-lab');
     try {
       const { page, errors } = await openPage(browser);
