@@ -30,7 +30,7 @@ function logitsOf(model: MixtralModel, ids: readonly number[]): Float32Array {
   });
 }
 
-/** The last line of stdout that is JSON (tfjs prints a banner first). */
+/** The last line of stdout that is JSON, so that a line logged before it cannot break the parse. */
 const jsonLine = (stdout: string): unknown =>
   JSON.parse(
     stdout
