@@ -10,13 +10,7 @@ import { Lab } from '../lab.ts';
 import { genreSubset, readTokenData, type TokenDataManifest, type TokenSplit } from '../text/token-data.ts';
 import { nextTask, type Training, type TrainProgress } from '../training/trainer.ts';
 import { validateTrainRun, type TrainRun } from '../training/train-config.ts';
-import type {
-  ImportedCheckpoint,
-  TrainProgressMessage,
-  TrainRequest,
-  TrainResult,
-  TrainedRun,
-} from './protocol.ts';
+import type { ImportedCheckpoint, TrainProgressMessage, TrainRequest, TrainResult, TrainedRun } from './protocol.ts';
 
 /** What the train request needs from the engine around it. */
 export interface TrainContext {

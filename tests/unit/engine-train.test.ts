@@ -23,7 +23,17 @@ const TOKENIZER = 'models/checkpoints/tokenizer.json';
 /** A fresh model small enough to train 60 steps in seconds on a shared 2-core machine. */
 const small = (over: Record<string, unknown> = {}, model: Record<string, unknown> = {}) => ({
   ...DEFAULT_TRAIN_RUN,
-  model: { ...DEFAULT_TRAIN_RUN.model, experts: 4, topK: 2, hidden: 16, intermediate: 32, layers: 1, heads: 2, kvHeads: 1, ...model },
+  model: {
+    ...DEFAULT_TRAIN_RUN.model,
+    experts: 4,
+    topK: 2,
+    hidden: 16,
+    intermediate: 32,
+    layers: 1,
+    heads: 2,
+    kvHeads: 1,
+    ...model,
+  },
   schedule: { ...DEFAULT_TRAIN_RUN.schedule, lr: 1e-2, minLr: 1e-3, warmup: 5 },
   steps: 60,
   batch: 4,
@@ -162,11 +172,18 @@ describe('engine train request (wasm, in Node)', () => {
     const r = recorder();
     const dense = small({ steps: 20 }, { experts: 1, topK: 1, intermediate: 64 });
     const moe = small({ steps: 20 }, { experts: 8, topK: 2, intermediate: 32 });
-    const result = await engine.handle('train', request([
-      { id: 'dense', run: { ...dense, routing: { ...dense.routing, auxLossCoef: 0, zLossCoef: 0 } } },
-      { id: 'moe', run: moe },
-    ]), r);
-    expect(result.runs.map((x) => [x.id, x.stepsDone])).toEqual([['dense', 20], ['moe', 20]]);
+    const result = await engine.handle(
+      'train',
+      request([
+        { id: 'dense', run: { ...dense, routing: { ...dense.routing, auxLossCoef: 0, zLossCoef: 0 } } },
+        { id: 'moe', run: moe },
+      ]),
+      r,
+    );
+    expect(result.runs.map((x) => [x.id, x.stepsDone])).toEqual([
+      ['dense', 20],
+      ['moe', 20],
+    ]);
     expect(lossesOf(r.messages, 'dense')).toHaveLength(20);
     expect(lossesOf(r.messages, 'moe')).toHaveLength(20);
     // Interleaved: the dense lane's last message comes after the MoE lane's first.
@@ -201,7 +218,7 @@ describe('engine train request (wasm, in Node)', () => {
       inWorker: false,
       fetchFile: async (path) => {
         const body = new Uint8Array(readFileSync(path));
-        if (path.endsWith('train.bin')) body[1000] ^= 1;
+        if (path.endsWith('train.bin')) body[1000] = body[1000]! ^ 1;
         return { body, fromCache: true };
       },
       forgetFile: async (url) => void forgotten.push(url),
