@@ -111,6 +111,22 @@ describe('lesson 3: training in the browser', () => {
       let worst = 0;
       cli.logits.flat().forEach((v, i) => (worst = Math.max(worst, Math.abs(v - inBrowser.flat()[i]!))));
       assert.ok(worst <= 1e-4, `largest logit difference ${worst}`);
+
+      // Import reads the zip back and verifies it; a damaged one gets a sentence.
+      await page.locator('[data-testid="train-import"]').setInputFiles(zipPath);
+      assert.match(
+        (await page.locator('[data-testid="train-import-ok"]').textContent({ timeout: 30_000 })) ?? '',
+        /Read and verified: 8 experts, top-2, 2 layers/,
+      );
+      const damaged = new Uint8Array(readFileSync(zipPath));
+      damaged[damaged.length >> 1] = damaged[damaged.length >> 1]! ^ 0xff;
+      const damagedPath = join(dir, 'damaged.zip');
+      writeFileSync(damagedPath, damaged);
+      await page.locator('[data-testid="train-import"]').setInputFiles(damagedPath);
+      assert.match(
+        (await page.locator('[data-testid="train-import-error"]').textContent({ timeout: 30_000 })) ?? '',
+        /not a checkpoint this page can read/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
