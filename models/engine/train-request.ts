@@ -174,7 +174,11 @@ export class TrainingDesk {
           if (lane.training.done) continue;
           // Let pause, resume and cancel messages in between steps.
           await nextTask();
-          while (context.paused() && !context.cancelled()) await new Promise((r) => setTimeout(r, 50));
+          if (context.paused() && !context.cancelled()) {
+            // Tell the page where every lane stopped, so what it shows while paused is final.
+            lanes.forEach((l) => this.send(l, context, true));
+            while (context.paused() && !context.cancelled()) await new Promise((r) => setTimeout(r, 50));
+          }
           if (context.cancelled()) break;
           let progress: TrainProgress | null;
           try {
@@ -220,7 +224,7 @@ export class TrainingDesk {
     return { msPerStep, tokensPerSecond: msPerStep > 0 ? (tokens / msPerStep) * 1000 : 0 };
   }
 
-  private send(lane: Lane, context: TrainContext): void {
+  private send(lane: Lane, context: TrainContext, paused = false): void {
     const p = lane.last;
     if (!p) return;
     context.trainProgress({
@@ -240,6 +244,7 @@ export class TrainingDesk {
       expertTokens: p.expertTokens,
       routerEntropy: p.routerEntropy,
       droppedSlots: p.droppedSlots,
+      paused,
       ...this.speed(lane),
     });
   }

@@ -50,8 +50,8 @@ describe('lesson 3: training in the browser', () => {
     await untilSteps(page, 'moe', 10);
 
     await page.getByRole('button', { name: 'Pause' }).click();
-    await page.locator(`${WIDGET}[data-phase="paused"]`).waitFor();
-    await page.waitForTimeout(300); // a step in flight when Pause was pressed finishes
+    // The engine says when it has stopped (after the step in flight); from then on no step may run.
+    await page.locator(`${WIDGET}[data-engine-paused="true"]`).waitFor({ timeout: 60_000 });
     const held = await stepsOf(page, 'moe');
     await page.waitForTimeout(1500);
     assert.equal(await stepsOf(page, 'moe'), held, 'no step runs while paused');
@@ -154,7 +154,7 @@ describe('lesson 3: training in the browser', () => {
       (await page.locator('[data-testid="train-hidden-note"]').textContent()) ?? '',
       /Paused because this tab was hidden/,
     );
-    await page.waitForTimeout(300);
+    await page.locator(`${WIDGET}[data-engine-paused="true"]`).waitFor({ timeout: 60_000 });
     const held = await stepsOf(page, 'dense');
     await page.waitForTimeout(1000);
     assert.equal(await stepsOf(page, 'dense'), held);

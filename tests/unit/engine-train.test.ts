@@ -163,7 +163,8 @@ describe('engine train request (wasm, in Node)', () => {
     expect(run.stepsDone).toBeGreaterThanOrEqual(20);
     expect(run.stepsDone).toBeLessThan(60);
     expect(run.checkpoint).not.toBeNull();
-    // While paused no step ran: the message after the pause continues from the step before it.
+    // The engine said where it stopped, and while paused no step ran: the next message continues from there.
+    expect(r.messages.filter((m) => m.paused).map((m) => m.step)).toEqual([pausedAt]);
     const after = r.messages.find((m) => m.firstStep > pausedAt)!;
     expect(after.firstStep).toBe(pausedAt + 1);
   }, 120_000);
