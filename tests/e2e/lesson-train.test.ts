@@ -116,7 +116,7 @@ describe('lesson 3: training in the browser', () => {
       await page.locator('[data-testid="train-import"]').setInputFiles(zipPath);
       assert.match(
         (await page.locator('[data-testid="train-import-ok"]').textContent({ timeout: 30_000 })) ?? '',
-        /Read and verified: 8 experts, top-2, 2 layers/,
+        /Read and verified: 8 experts, top-2,\s+2 layers/,
       );
       const damaged = new Uint8Array(readFileSync(zipPath));
       damaged[damaged.length >> 1] = damaged[damaged.length >> 1]! ^ 0xff;
