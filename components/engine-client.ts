@@ -12,6 +12,7 @@ import type {
   LoadProgress,
   RequestType,
   ToEngine,
+  TrainProgressMessage,
 } from '../models/engine/protocol.ts';
 import { BACKEND_LABELS } from './backends.ts';
 
@@ -19,6 +20,7 @@ export interface RequestHandlers {
   onProgress?: (progress: LoadProgress) => void;
   onToken?: (token: GeneratedTokenMessage) => void;
   onBenchRow?: (row: BenchResult, done: number, total: number) => void;
+  onTrainProgress?: (progress: TrainProgressMessage) => void;
   /** Aborting cancels the request in the engine; the promise then settles with what the engine returns. */
   signal?: AbortSignal;
 }
@@ -91,6 +93,7 @@ export class EngineClient {
     if (message.type === 'progress') pending.handlers.onProgress?.(message.progress);
     else if (message.type === 'token') pending.handlers.onToken?.(message.token);
     else if (message.type === 'benchRow') pending.handlers.onBenchRow?.(message.row, message.done, message.total);
+    else if (message.type === 'trainProgress') pending.handlers.onTrainProgress?.(message.progress);
     else {
       this.pending.delete(message.id);
       if (message.type === 'result') pending.resolve(message.result);
@@ -102,6 +105,28 @@ export class EngineClient {
     type: T,
     payload: EngineRequests[T],
     handlers: RequestHandlers = {},
+  ): Promise<EngineResults[T]> {
+    return this.steerable(type, payload, handlers).result;
+  }
+
+  /** A request that can be paused and resumed while it runs (training). */
+  steerable<T extends RequestType>(
+    type: T,
+    payload: EngineRequests[T],
+    handlers: RequestHandlers = {},
+  ): { result: Promise<EngineResults[T]>; pause(): void; resume(): void } {
+    const id = this.nextId;
+    return {
+      result: this.send(type, payload, handlers),
+      pause: () => this.channel.post({ id, type: 'pause' }),
+      resume: () => this.channel.post({ id, type: 'resume' }),
+    };
+  }
+
+  private send<T extends RequestType>(
+    type: T,
+    payload: EngineRequests[T],
+    handlers: RequestHandlers,
   ): Promise<EngineResults[T]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -4,7 +4,10 @@
 // messages), so what sits around the forward is visible. "widget wall" is the time between tokens as the
 // page draws them, messages and pacing included.
 // Prints a table and writes bench-results/browser.json. Builds the site first unless --no-build.
+// Then training: the lesson-3 widget races the dense and 8-expert recipes for --train-steps on each backend,
+// and the same runs train in this Node process on wasm, for ms/step and tokens/s side by side.
 //   node scripts/bench-browser.ts [--backends wasm,webgl,webgpu,cpu] [--checkpoints e8-top2,…] [--no-build]
+//                                 [--train-steps 30] [--no-inference]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -21,6 +24,8 @@ const { flags } = parseFlags(
     'no-build': { type: 'boolean', help: 'use the existing build' },
     dir: { type: 'string', default: 'dist', help: 'the built site to serve (with --no-build)' },
     runs: { type: 'number', integer: true, min: 1, default: 3, help: 'generations per cell; the median is kept' },
+    'train-steps': { type: 'number', integer: true, min: 0, default: 30, help: 'training steps per run (0: skip)' },
+    'no-inference': { type: 'boolean', help: 'measure training only' },
   },
   process.argv.slice(2),
 );
@@ -28,7 +33,7 @@ const { flags } = parseFlags(
 const shipped = readdirSync('models/checkpoints', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join('models/checkpoints', d.name, 'model.safetensors')))
   .map((d) => d.name);
-const checkpoints = flags.checkpoints ? flags.checkpoints.split(',') : shipped;
+const checkpoints = flags['no-inference'] ? [] : flags.checkpoints ? flags.checkpoints.split(',') : shipped;
 const backends = flags.backends.split(',');
 
 if (!flags['no-build']) {
@@ -55,6 +60,7 @@ interface Row {
   bareMsPerToken: number;
 }
 const rows: Row[] = [];
+const trainRows: TrainRow[] = [];
 const PROMPT = 'The jury said it did find that many of the voters';
 type Hooked = { moeLabEngine: { request(type: string, payload: unknown): Promise<{ msPerToken: number }> } };
 type Watched = { genTimes: number[]; lastGen: string };
@@ -131,9 +137,110 @@ try {
       await page.close();
     }
   }
+  trainRows.push(...(await browserTraining()));
 } finally {
   await browser.close();
   await site.close();
+}
+trainRows.push(...(await nodeTraining()));
+
+interface TrainRow {
+  where: string;
+  backend: string;
+  run: string;
+  msPerStep: number;
+  tokensPerSecond: number;
+}
+
+/** The widget's race on each backend: ms/step and tokens/s as the engine reports them (first step left out). */
+async function browserTraining(): Promise<TrainRow[]> {
+  const out: TrainRow[] = [];
+  const steps = flags['train-steps'];
+  if (steps < 10) return out;
+  for (const backend of backends) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(
+      new URL(`lessons/moe-in-your-browser/?train.mode=race&train.steps=${steps}&train.backend=${backend}`, site.url)
+        .href,
+    );
+    await page.locator('.train-widget').scrollIntoViewIfNeeded();
+    await page.locator('.train-widget[data-phase="ready"]').waitFor({ timeout: 180_000 });
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.locator('.train-widget[data-phase="done"], .train-widget[data-phase="error"]').waitFor({
+      timeout: 1_800_000,
+    });
+    const status = (await page.locator('[data-testid="train-status"]').textContent()) ?? '';
+    for (const run of ['dense', 'moe']) {
+      const lane = page.locator(`[data-testid="train-lane-${run}"]`);
+      const row = {
+        where: 'Chromium worker',
+        backend,
+        run,
+        msPerStep: Number(await lane.getAttribute('data-ms-per-step')),
+        tokensPerSecond: Number(await lane.getAttribute('data-tokens-per-second')),
+      };
+      if (!(row.msPerStep > 0)) console.warn(`training on ${backend}: no figure (${status.trim()})`);
+      else out.push(row);
+    }
+    console.log(
+      `training on ${backend}: ${out
+        .filter((r) => r.backend === backend)
+        .map((r) => `${r.run} ${r.msPerStep.toFixed(1)} ms/step`)
+        .join(', ')}`,
+    );
+    await page.close();
+  }
+  return out;
+}
+
+/** The same two runs in Node on wasm, through the same Lab training loop, on the same token data. */
+async function nodeTraining(): Promise<TrainRow[]> {
+  const steps = flags['train-steps'];
+  if (steps < 10) return [];
+  const { setupNodeBackend } = await import('../models/node/backend-node.ts');
+  const { Lab } = await import('../models/lab.ts');
+  const { readTokenData } = await import('../models/text/token-data.ts');
+  const { validateTrainRun } = await import('../models/training/train-config.ts');
+  const { recipe } = await import('../components/train-recipes.ts');
+  await setupNodeBackend('wasm');
+  const files = new Map(
+    ['manifest.json', 'train.bin', 'validation.bin'].map((f) => [
+      f,
+      new Uint8Array(readFileSync(join('models/data', f))),
+    ]),
+  );
+  const data = await readTokenData(files);
+  const tokenizer: unknown = JSON.parse(readFileSync('models/checkpoints/tokenizer.json', 'utf8'));
+  const out: TrainRow[] = [];
+  for (const run of ['dense', 'moe'] as const) {
+    const v = validateTrainRun(recipe(run, steps, 1), { ...data.manifest.tokenizer, data: data.manifest });
+    if (!v.ok) throw new Error(v.errors.join(' '));
+    const lab = await Lab.create({ config: v.modelConfig, tokenizer, seed: 1 });
+    const { schedule } = v.run;
+    const training = lab.train({
+      train: data.train.stream,
+      steps,
+      batchSize: v.run.batch,
+      seqLen: v.run.seqLen,
+      seed: 1,
+      schedule: { maxLr: schedule.lr, minLr: schedule.minLr, warmupSteps: schedule.warmup },
+      clip: schedule.clip,
+      optimizer: { beta2: schedule.beta2, weightDecay: schedule.weightDecay },
+    });
+    const ms: number[] = [];
+    for (let p = training.step(); p !== null; p = training.step()) if (p.step > 1) ms.push(p.ms);
+    training.dispose();
+    lab.dispose();
+    const msPerStep = ms.reduce((a, b) => a + b, 0) / ms.length;
+    out.push({
+      where: 'Node',
+      backend: 'wasm',
+      run,
+      msPerStep,
+      tokensPerSecond: ((v.run.batch * v.run.seqLen) / msPerStep) * 1000,
+    });
+  }
+  return out;
 }
 
 const machine = {
@@ -155,7 +262,21 @@ console.table(
     'widget ÷ bare': (r.msPerToken / r.bareMsPerToken).toFixed(2),
   })),
 );
+const nodeMs = (run: string): number => trainRows.find((r) => r.where === 'Node' && r.run === run)?.msPerStep ?? NaN;
+console.table(
+  trainRows.map((r) => ({
+    where: r.where,
+    backend: r.backend,
+    run: r.run,
+    'ms/step': r.msPerStep.toFixed(1),
+    'tokens/s': Math.round(r.tokensPerSecond),
+    '÷ Node wasm': (r.msPerStep / nodeMs(r.run)).toFixed(2),
+  })),
+);
 console.log(machine);
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/browser.json', JSON.stringify({ machine, rows, date: new Date().toISOString() }, null, 2));
+writeFileSync(
+  'bench-results/browser.json',
+  JSON.stringify({ machine, rows, training: trainRows, date: new Date().toISOString() }, null, 2),
+);
 console.log('wrote bench-results/browser.json');

@@ -12,7 +12,7 @@ export interface Command {
 }
 
 /** In the order `--help` lists them. */
-const COMMANDS = ['corpus', 'tokenizer', 'train', 'eval', 'generate', 'logits', 'analyze', 'params'] as const;
+const COMMANDS = ['corpus', 'tokenizer', 'data', 'train', 'eval', 'generate', 'logits', 'analyze', 'params'] as const;
 
 function commandFile(name: string): string {
   return fileURLToPath(new URL(`./commands/${name}.ts`, import.meta.url));

@@ -179,6 +179,18 @@ if (existsSync(SW)) {
   console.log('\nNo dist/sw.js: this build has no service worker.');
 }
 
+// Model and data files the widgets fetch on demand (cached for offline use): checkpoints, token data.
+const data = readdirSync(join(DIST, '_astro'))
+  .filter((name) => /\.(bin|safetensors)$/.test(name) || /^(manifest|tokenizer|config)\..*\.json$/.test(name))
+  .map((name) => {
+    const size = sizeOf(readFileSync(join(DIST, '_astro', name)));
+    return { file: `_astro/${name}`, raw: kb(size.raw), gzip: kb(size.gzip) };
+  });
+if (data.length > 0) {
+  console.log('\nModel and data files (fetched only when a widget asks for them)');
+  console.table(data);
+}
+
 const budgetFlag = process.argv.indexOf('--max-first-load-js-kb');
 if (budgetFlag !== -1) {
   const budget = Number(process.argv[budgetFlag + 1]);

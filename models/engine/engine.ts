@@ -8,6 +8,7 @@ import { benchmarkCase, type BenchResult } from '../accounting/bench.ts';
 import { Lab } from '../lab.ts';
 import type { LayerRouting } from '../nn/transformer.ts';
 import { setupBackend } from '../runtime/backend.ts';
+import { TrainingDesk } from './train-request.ts';
 import {
   BACKEND_PREFERENCE,
   type BackendName,
@@ -22,6 +23,7 @@ import {
   type MemoryReport,
   type ModelInfo,
   type RequestType,
+  type TrainProgressMessage,
 } from './protocol.ts';
 
 /** What a request handler can tell its caller while it runs. */
@@ -31,6 +33,10 @@ export interface RequestContext {
   benchRow(row: BenchResult, done: number, total: number): void;
   /** True once the page has cancelled this request. */
   cancelled(): boolean;
+  /** A training run's progress (train requests only). */
+  trainProgress?(progress: TrainProgressMessage): void;
+  /** True while the page has paused this request (train requests only). */
+  paused?(): boolean;
 }
 
 /** Fetches a URL; the worker passes one that reads through Cache Storage, tests pass plain fetch. */
@@ -65,6 +71,7 @@ export class Engine {
   /** The checkpoint last asked for, so a recovered engine can load it again by itself. */
   private source: CheckpointSource | null = null;
   private readonly env: EngineEnvironment;
+  private readonly desk = new TrainingDesk();
 
   constructor(env: EngineEnvironment) {
     this.env = env;
@@ -119,6 +126,18 @@ export class Engine {
       }
       case 'loseContext':
         return (await this.loseContext(context)) as EngineResults[T];
+      case 'train':
+        return (await this.train(payload as EngineRequests['train'], context)) as EngineResults[T];
+      case 'trainedLogits': {
+        const { run, ids } = payload as EngineRequests['trainedLogits'];
+        return (await this.desk.logits(run, ids)) as EngineResults[T];
+      }
+      case 'exportTrained':
+        return (await this.desk.exportZip((payload as EngineRequests['exportTrained']).run)) as EngineResults[T];
+      case 'importTrained': {
+        const { run, bytes } = payload as EngineRequests['importTrained'];
+        return (await this.desk.importZip(run, bytes)) as EngineResults[T];
+      }
       default:
         // Messages arrive untyped from another thread: a page built from other code may send anything.
         throw new Error(`Unknown request "${String(type)}".`);
@@ -312,6 +331,18 @@ export class Engine {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return { backend: this.backend!, results, cancelled: context.cancelled() };
+  }
+
+  /** Trains on the running backend (see train-request.ts); the inference model, if any, stays loaded. */
+  async train(request: EngineRequests['train'], context: RequestContext): Promise<EngineResults['train']> {
+    if (!this.backend) await this.init('auto');
+    return this.desk.train(request, {
+      fetchFile: this.env.fetchFile,
+      forgetFile: this.env.forgetFile,
+      trainProgress: (p) => context.trainProgress?.(p),
+      cancelled: () => context.cancelled(),
+      paused: () => context.paused?.() ?? false,
+    });
   }
 
   memory(): MemoryReport {

@@ -62,12 +62,19 @@ export function hostEngine(port: Port, options: HostOptions): void {
   setWasmPaths(options.wasmPaths);
   const engine = new Engine({ inWorker: options.inWorker, fetchFile: cachedFetch, forgetFile });
   const cancelled = new Set<number>();
+  const paused = new Set<number>();
   let queue: Promise<void> = Promise.resolve();
 
   port.addEventListener('message', (event) => {
     const message = event.data;
+    // Steering messages bypass the queue: they act on the request that is running.
     if (message.type === 'cancel') {
       cancelled.add(message.id);
+      return;
+    }
+    if (message.type === 'pause' || message.type === 'resume') {
+      if (message.type === 'pause') paused.add(message.id);
+      else paused.delete(message.id);
       return;
     }
     // Requests run one after another: the engine holds one model and one backend.
@@ -78,6 +85,8 @@ export function hostEngine(port: Port, options: HostOptions): void {
         token: (token) => port.postMessage({ id, type: 'token', token }),
         benchRow: (row, done, total) => port.postMessage({ id, type: 'benchRow', row, done, total }),
         cancelled: () => cancelled.has(id),
+        trainProgress: (progress) => port.postMessage({ id, type: 'trainProgress', progress }),
+        paused: () => paused.has(id),
       };
       try {
         const result = await engine.handle(message.type, message.payload, context);
@@ -86,6 +95,7 @@ export function hostEngine(port: Port, options: HostOptions): void {
         port.postMessage({ id, type: 'error', message: error instanceof Error ? error.message : String(error) });
       } finally {
         cancelled.delete(id);
+        paused.delete(id);
       }
     });
   });

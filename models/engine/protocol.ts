@@ -36,6 +36,109 @@ export interface EngineRequests {
   loseContext: Record<string, never>;
   /** Benchmark hook: the bare decoding speed of the loaded model (no routing, no messages per token). */
   decodeSpeed: { prompt: string; tokens: number; topK: number };
+  /** Trains one model, or several interleaved step by step (a race); `pause`/`resume`/`cancel` steer it. */
+  train: TrainRequest;
+  /** Logits of a trained or imported model (kept in the engine by its run id) for token ids. */
+  trainedLogits: { run: string; ids: number[] };
+  /** A trained or imported model's checkpoint zip (float32 weights). */
+  exportTrained: { run: string };
+  /** Reads a checkpoint zip, verifies it, keeps the model under `run`. */
+  importTrained: { run: string; bytes: Uint8Array };
+}
+
+/** One lane of a training request. */
+export interface TrainRunSpec {
+  /** The page's name for the run ("dense", "e8"…): progress and results carry it. */
+  id: string;
+  /** The run's settings, as models/training/train-config.ts `validateTrainRun` reads them (checked there). */
+  run: unknown;
+  /** For a run from a checkpoint: its files by name → URL. */
+  checkpoint?: CheckpointSource;
+}
+
+export interface TrainRequest {
+  runs: TrainRunSpec[];
+  /** The token data by file name → URL: manifest.json, train.bin, validation.bin (models/data/). */
+  data: Record<string, string>;
+  /** tokenizer.json for fresh models (the one the token data was made with). */
+  tokenizer: string;
+  /** Validation loss every this many steps (and after the last). */
+  evalEvery: number;
+  /** Windows of seqLen tokens each validation scores. */
+  evalWindows: number;
+  /** Host copy of the weights every this many steps (default 50): what survives a backend that dies. */
+  snapshotEvery?: number;
+  /** Refuse runs estimated to need more than this (default 1 GiB). */
+  memoryBudgetBytes?: number;
+}
+
+/** A run's state, streamed at most ~10 times a second per run. */
+export interface TrainProgressMessage {
+  run: string;
+  /** Steps done. */
+  step: number;
+  steps: number;
+  /** The training losses of steps firstStep … step (every step, however rarely messages come). */
+  firstStep: number;
+  losses: number[];
+  tokensSeen: number;
+  /** This step's training loss, nats per token. */
+  loss: number;
+  /** Validation loss measured at this step, or null. */
+  valLoss: number | null;
+  /** The last validation loss measured so far, or null. */
+  lastValLoss: number | null;
+  lr: number;
+  /** α·L_balance + β·L_z summed over layers; zLoss is the β·L_z part. */
+  aux: number;
+  zLoss: number;
+  gradNorm: number;
+  /** Per layer, tokens each expert computed this step: [layers][N]. */
+  expertTokens: number[][];
+  /** Per layer, mean router entropy (nats). */
+  routerEntropy: number[];
+  /** Per layer, routed slots the capacity limit dropped this step. */
+  droppedSlots: number[];
+  /** True on the message that says the run has stopped for a pause (it comes after the step in flight). */
+  paused: boolean;
+  /** Mean over the steps after the first (which compiles kernels). */
+  msPerStep: number;
+  tokensPerSecond: number;
+}
+
+export interface TrainedRun {
+  id: string;
+  stepsDone: number;
+  steps: number;
+  loss: number | null;
+  valLoss: number | null;
+  msPerStep: number;
+  tokensPerSecond: number;
+  totalParams: number;
+  activeParams: number;
+  /** The checkpoint as a zip (config.json, model.safetensors, tokenizer.json, manifest.json), or null. */
+  checkpoint: Uint8Array | null;
+  /** True when the weights are the last snapshot (the backend failed after it). */
+  fromSnapshot: boolean;
+  error: string | null;
+}
+
+export interface TrainResult {
+  runs: TrainedRun[];
+  cancelled: boolean;
+  /** Why the run stopped early, as a sentence; null when it finished or was cancelled. */
+  error: string | null;
+}
+
+export interface ImportedCheckpoint {
+  id: string;
+  numExperts: number;
+  topK: number;
+  numLayers: number;
+  hiddenSize: number;
+  totalParams: number;
+  activeParams: number;
+  notes: string[];
 }
 
 export interface BackendReport {
@@ -151,6 +254,10 @@ export interface EngineResults {
   benchmark: BenchmarkResult;
   loseContext: BackendReport;
   decodeSpeed: { prefillMs: number; msPerToken: number; tokens: number };
+  train: TrainResult;
+  trainedLogits: number[][];
+  exportTrained: Uint8Array;
+  importTrained: ImportedCheckpoint;
 }
 
 export interface BenchmarkResult {
@@ -164,7 +271,9 @@ export type RequestType = keyof EngineRequests;
 /** Page → engine. */
 export type ToEngine =
   | { [T in RequestType]: { id: number; type: T; payload: EngineRequests[T] } }[RequestType]
-  | { id: number; type: 'cancel' };
+  | { id: number; type: 'cancel' }
+  | { id: number; type: 'pause' }
+  | { id: number; type: 'resume' };
 
 export interface LoadProgress {
   phase: 'download' | 'verify' | 'convert';
@@ -179,5 +288,6 @@ export type FromEngine =
   | { id: number; type: 'progress'; progress: LoadProgress }
   | { id: number; type: 'token'; token: GeneratedTokenMessage }
   | { id: number; type: 'benchRow'; row: BenchResult; done: number; total: number }
+  | { id: number; type: 'trainProgress'; progress: TrainProgressMessage }
   | { [T in RequestType]: { id: number; type: 'result'; request: T; result: EngineResults[T] } }[RequestType]
   | { id: number; type: 'error'; message: string };

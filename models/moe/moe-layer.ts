@@ -67,6 +67,8 @@ export interface MoeForwardOptions {
   checkFinite?: boolean;
   /** Router probabilities already read back by the caller (see TopKOptions.probsData): skips the sync read. */
   probsData?: Float32Array;
+  /** Also return the z-loss term alone (`MoeOutput.zLoss`), for a training readout. */
+  zLossReadout?: boolean;
   /** 'sparse' (default), or the all-experts 'dense-masked-baseline' kept only for benchmarks and tests. */
   dispatch?: 'sparse' | 'dense-masked-baseline';
 }
@@ -98,8 +100,12 @@ export interface MoeOutput {
   output: tf.Tensor;
   /** α·L_balance + β·L_z, to add to the training loss; null when both coefficients are 0. */
   auxLoss: tf.Scalar | null;
+  /** With `zLossReadout`: the β·L_z part of `auxLoss` alone (a copy); else null. The caller disposes it. */
+  zLoss: tf.Scalar | null;
   /** Rows each expert computed this call: [numExperts]. Always present (it is free): feed it to the bias update. */
   expertTokens: Int32Array;
+  /** Routed slots the capacity limit dropped this call (0 when dropless). */
+  droppedSlots: number;
   stats: RoutingStats | null;
 }
 
@@ -174,8 +180,9 @@ export function moeLayer(
   if (options.checkFinite !== false) assertFinite(x, c.dModel);
   // JavaScript results leave the tidy through this object: returning typed arrays from tf.tidy makes it
   // walk every element looking for tensors.
-  const side: { expertTokens: Int32Array; stats: RoutingStats | null } = {
+  const side: { expertTokens: Int32Array; droppedSlots: number; stats: RoutingStats | null } = {
     expertTokens: new Int32Array(0),
+    droppedSlots: 0,
     stats: null,
   };
   const tensors = tf.tidy(() => {
@@ -186,12 +193,14 @@ export function moeLayer(
       c.capacityFactor === null ? null : expertCapacity(c.capacityFactor, numTokens, c.topK, c.numExperts);
     const plan = planDispatch(routing.expertIndex, c.numExperts, c.topK, capacity);
     side.expertTokens = plan.expertTokens;
+    side.droppedSlots = plan.droppedSlots.length;
     const combine = options.dispatch === 'dense-masked-baseline' ? denseMaskedMoeBaseline : sparseMoe;
     const output = tf.reshape(combine(x2, routing.gateWeights, plan, params.experts), x.shape);
     if (options.stats === true) side.stats = routingStats(routing, plan, c);
-    return { output, auxLoss: auxLoss(logits, routing, c) ?? undefined };
+    const aux = auxLoss(logits, routing, c, options.zLossReadout === true);
+    return { output, auxLoss: aux?.total, zLoss: aux?.z };
   });
-  return { output: tensors.output, auxLoss: tensors.auxLoss ?? null, ...side };
+  return { output: tensors.output, auxLoss: tensors.auxLoss ?? null, zLoss: tensors.zLoss ?? null, ...side };
 }
 
 function route(
@@ -221,12 +230,20 @@ function route(
   }
 }
 
-function auxLoss(logits: tf.Tensor2D, routing: Routing, c: Required<MoeConfig>): tf.Scalar | null {
+function auxLoss(
+  logits: tf.Tensor2D,
+  routing: Routing,
+  c: Required<MoeConfig>,
+  readout: boolean,
+): { total: tf.Scalar; z?: tf.Scalar } | null {
   const terms: tf.Scalar[] = [];
   if (c.auxLossCoef > 0) terms.push(loadBalancingLoss(routing.probs, routing.expertIndex, c.auxLossCoef));
-  if (c.zLossCoef > 0) terms.push(routerZLoss(logits, c.zLossCoef));
+  const z = c.zLossCoef > 0 ? routerZLoss(logits, c.zLossCoef) : undefined;
+  if (z) terms.push(z);
   if (terms.length === 0) return null;
-  return terms.length === 1 ? terms[0]! : (tf.addN(terms) as tf.Scalar);
+  const total = terms.length === 1 ? terms[0]! : (tf.addN(terms) as tf.Scalar);
+  // The readout gets its own tensor: `total` may be `z` itself, and the caller disposes both.
+  return { total, z: z && readout ? (tf.clone(z) as tf.Scalar) : undefined };
 }
 
 function routingStats(routing: Routing, plan: DispatchPlan, c: Required<MoeConfig>): RoutingStats {

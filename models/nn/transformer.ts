@@ -32,6 +32,10 @@ export interface ForwardOptions {
   hostIds?: ArrayLike<number>;
   /** Keep each layer's output and router logits (to compare with a reference layer by layer). */
   trace?: boolean;
+  /** Expert capacity factor (GShard §2.2): routed slots past ⌈factor·tokens·K/N⌉ per expert are dropped. */
+  capacityFactor?: number | null;
+  /** Per layer, the aux-loss-free selection bias (DeepSeek-V3 §2.1.2) added to the scores before top-K: [N]. */
+  selectionBias?: readonly Float32Array[];
 }
 
 /** One layer's routing decisions, per token (tokens are batch-major: token t = b·seq + s). */
@@ -58,6 +62,19 @@ export interface ForwardResult {
   routing: LayerRouting[] | null;
   /** Per layer, when `trace` is set (the caller disposes them). */
   trace: LayerTrace[] | null;
+  /** In training: Σ over layers of β·L_z alone (part of `auxLoss`), for the readout; the caller disposes it. */
+  zLoss: tf.Scalar | null;
+  /** Per layer: routed slots the capacity limit dropped. */
+  droppedSlots: number[];
+  /** In training, per layer: mean router entropy −Σᵢ pᵢ log pᵢ over tokens, in nats (log N = uniform). */
+  routerEntropy: number[];
+}
+
+/** Mean over tokens of −Σᵢ pᵢ log pᵢ, from probabilities already on the host: [tokens, n]. */
+function meanEntropy(probs: Float32Array, n: number): number {
+  let sum = 0;
+  for (const p of probs) if (p > 0) sum -= p * Math.log(p);
+  return sum / (probs.length / n);
 }
 
 /** One layer's intermediate results, for checking the port stage by stage. */
@@ -158,9 +175,10 @@ function attentionWeights(model: MixtralModel, layer: number): AttentionWeights 
   };
 }
 
-function moeWeights(model: MixtralModel, layer: number): MoeParams {
+function moeWeights(model: MixtralModel, layer: number, selectionBias?: Float32Array): MoeParams {
   const p = `model.layers.${layer}.block_sparse_moe`;
   return {
+    selectionBias,
     wGate: weight(model, `${p}.gate.weight`) as tf.Tensor2D,
     experts: Array.from({ length: model.config.num_local_experts }, (_, j) => ({
       w1: weight(model, `${p}.experts.${j}.w1.weight`) as tf.Tensor2D,
@@ -196,7 +214,7 @@ function* forwardSteps(
       `The context would grow to ${cache.length + seq} tokens; this model was configured for at most ${config.max_position_embeddings}.`,
     );
   }
-  const moeConfig = moeConfigOf(config, options.topK);
+  const moeConfig = { ...moeConfigOf(config, options.topK), capacityFactor: options.capacityFactor ?? null };
   const eps = config.rms_norm_eps;
   const shape = {
     numHeads: config.num_attention_heads,
@@ -208,6 +226,9 @@ function* forwardSteps(
   const routing: LayerRouting[] = [];
   const newCache: LayerCache[] = [];
   const auxTerms: tf.Scalar[] = [];
+  const zTerms: tf.Scalar[] = [];
+  const droppedSlots: number[] = [];
+  const routerEntropy: number[] = [];
   const traced: { routerLogits: tf.Tensor2D; hidden?: tf.Tensor3D }[] = [];
   // Tensors alive between steps; freed here if anything throws half-way.
   const live = new Set<tf.Tensor>();
@@ -247,9 +268,11 @@ function* forwardSteps(
       if (step.k && step.v) newCache.push({ k: hold(step.k), v: hold(step.v) });
       const probsData = yield step.probs;
       free(step.probs);
-      const moe = moeLayer(moeInput, moeWeights(model, layer), moeConfig, {
+      if (options.training) routerEntropy.push(meanEntropy(probsData, config.num_local_experts));
+      const moe = moeLayer(moeInput, moeWeights(model, layer, options.selectionBias?.[layer]), moeConfig, {
         training: options.training,
         stats: options.stats,
+        zLossReadout: options.training,
         probsData,
         // The router rejects non-finite scores, which any NaN or Infinity in its input produces.
         checkFinite: false,
@@ -260,7 +283,9 @@ function* forwardSteps(
       moe.output.dispose();
       if (moe.auxLoss && options.training) auxTerms.push(hold(moe.auxLoss));
       else moe.auxLoss?.dispose();
+      if (moe.zLoss) zTerms.push(hold(moe.zLoss));
       expertTokens.push(moe.expertTokens);
+      droppedSlots.push(moe.droppedSlots);
       if (moe.stats) {
         const { expertIndex, gateWeights, expertMeanProb, probs } = moe.stats;
         routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb, probs });
@@ -275,6 +300,8 @@ function* forwardSteps(
     free(x);
     const auxLoss = auxTerms.length === 0 ? null : (tf.addN(auxTerms) as tf.Scalar);
     free(...auxTerms);
+    const zLoss = zTerms.length === 0 ? null : (tf.addN(zTerms) as tf.Scalar);
+    free(...zTerms);
     if (cache) {
       disposeCache(cache);
       newCache.forEach((layerCache, i) => {
@@ -286,7 +313,16 @@ function* forwardSteps(
     }
     const trace = options.trace ? traced.map((t) => ({ hidden: t.hidden!, routerLogits: t.routerLogits })) : null;
     trace?.forEach((t) => (live.delete(t.hidden), live.delete(t.routerLogits)));
-    return { logits, auxLoss, expertTokens, routing: options.stats ? routing : null, trace };
+    return {
+      logits,
+      auxLoss,
+      expertTokens,
+      routing: options.stats ? routing : null,
+      trace,
+      zLoss,
+      droppedSlots,
+      routerEntropy,
+    };
   } finally {
     // Empty on success; after an exception, everything this pass still held.
     live.forEach((t) => t.dispose());

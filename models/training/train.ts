@@ -36,6 +36,10 @@ export interface TrainStepOptions {
   lr: number;
   /** Max global gradient norm; Infinity disables clipping. */
   clip: number;
+  /** Expert capacity factor; routed slots over capacity are dropped (null or absent: dropless). */
+  capacityFactor?: number | null;
+  /** Per layer, the aux-loss-free selection bias used to choose experts this step: [N]. */
+  selectionBias?: readonly Float32Array[];
 }
 
 export interface TrainStepResult {
@@ -47,6 +51,12 @@ export interface TrainStepResult {
   gradNorm: number;
   /** Per layer: tokens each expert computed, [numExperts]. */
   expertTokens: Int32Array[];
+  /** The β·L_z part of `aux` (summed over layers). */
+  zLoss: number;
+  /** Per layer: routed slots the capacity limit dropped. */
+  droppedSlots: number[];
+  /** Per layer: mean router entropy over this batch's tokens (nats). */
+  routerEntropy: number[];
 }
 
 function batchTensors(batch: Batch): { ids: tf.Tensor2D; targets: tf.Tensor2D } {
@@ -69,12 +79,20 @@ export function trainStep(
   const hfName = new Map([...model.weights].map(([name, v]) => [v.name, name]));
   const kept: tf.Tensor[] = [];
   let expertTokens: Int32Array[] = [];
+  let droppedSlots: number[] = [];
+  let routerEntropy: number[] = [];
+  let zLoss = null as tf.Scalar | null; // set inside the tape's closure
   const rawGrads: tf.NamedTensorMap = {};
   let clipped: tf.NamedTensorMap = {};
   try {
     const { value, grads } = tf.variableGrads(() => {
-      const result = mixtralForward(model, ids, { training: true });
-      expertTokens = result.expertTokens;
+      const result = mixtralForward(model, ids, {
+        training: true,
+        capacityFactor: options.capacityFactor,
+        selectionBias: options.selectionBias,
+      });
+      ({ expertTokens, droppedSlots, routerEntropy } = result);
+      zLoss = result.zLoss === null ? null : tf.keep(result.zLoss);
       const ce = crossEntropy(result.logits, targets);
       // Copies, read after the tape: the returned total is disposed with the tape's other outputs.
       kept.push(tf.keep(tf.clone(ce)));
@@ -87,10 +105,17 @@ export function trainStep(
     const { grads: clippedGrads, norm } = clipByGlobalNorm(rawGrads, options.clip);
     clipped = clippedGrads;
     optimizer.apply(clipped, options.lr);
-    const [loss, aux] = kept.map((t) => t.dataSync()[0]!);
-    return { loss: loss!, aux: aux ?? 0, gradNorm: norm, expertTokens };
+    // One read for the step's scalars (loss, aux, z): a device round trip each would cost more than the math.
+    const scalars = tf.tidy(() => tf.stack([...kept, ...(zLoss ? [zLoss] : [])]));
+    const values = scalars.dataSync();
+    scalars.dispose();
+    const loss = values[0]!;
+    const aux = kept.length > 1 ? values[1]! : 0;
+    const z = zLoss ? values[kept.length]! : 0;
+    return { loss, aux, gradNorm: norm, expertTokens, zLoss: z, droppedSlots, routerEntropy };
   } finally {
     tf.dispose([ids, targets, ...kept, ...Object.values(rawGrads), ...Object.values(clipped)]);
+    zLoss?.dispose();
   }
 }
 
@@ -98,9 +123,9 @@ export function trainStep(
 export function batchNll(model: MixtralModel, batch: Batch): { sum: number; tokens: number } {
   const { ids, targets } = batchTensors(batch);
   try {
-    const { logits, auxLoss } = mixtralForward(model, ids);
+    const { logits, auxLoss, zLoss } = mixtralForward(model, ids);
     const sum = tf.tidy(() => tf.sum(tokenNll(logits, targets)).dataSync()[0]!);
-    tf.dispose([logits, ...(auxLoss ? [auxLoss] : [])]);
+    tf.dispose([logits, ...(auxLoss ? [auxLoss] : []), ...(zLoss ? [zLoss] : [])]);
     return { sum, tokens: batch.batchSize * batch.seqLen };
   } finally {
     tf.dispose([ids, targets]);

@@ -7,6 +7,7 @@ import { evalBatches, randomBatch, type Batch } from '../text/batches.ts';
 import type { MixtralModel } from '../nn/transformer.ts';
 import { AdamW, learningRate, type AdamWConfig, type AdamWState, type LrSchedule } from './optim.ts';
 import { evaluate, trainStep } from './train.ts';
+import { updateSelectionBias } from '../moe/losses.ts';
 
 /** What a run trains on, how long, and with which optimiser settings. */
 export interface TrainOptions {
@@ -32,6 +33,15 @@ export interface TrainOptions {
   evalWindows?: number;
   /** Continue a stopped run: the step to start at and the optimiser state it had there. */
   resume?: { step: number; optimizer: AdamWState };
+  /** Routing while training: token dropping past a capacity, and aux-loss-free bias balancing. */
+  routing?: {
+    /** Expert capacity factor (GShard §2.2); null or absent: dropless. */
+    capacityFactor?: number | null;
+    /** γ of DeepSeek-V3's selection-bias update (§2.1.2), applied after every step; null or absent: off. */
+    biasUpdateRate?: number | null;
+    /** Per layer, the bias to start from (a resumed run's `selectionBias()`); zeros otherwise. */
+    selectionBias?: readonly (readonly number[])[];
+  };
 }
 
 /** One step's report; `valLoss` is set on the steps where validation ran. */
@@ -49,6 +59,12 @@ export interface TrainProgress {
   ms: number;
   /** Per layer, tokens each expert computed in this step: [layers][N]. */
   expertTokens: number[][];
+  /** The router z-loss term β·L_z of `aux`, summed over layers. */
+  zLoss: number;
+  /** Per layer: mean router entropy over the batch's tokens, nats (log N when every expert is equally likely). */
+  routerEntropy: number[];
+  /** Per layer: routed (token, choice) slots dropped by the capacity limit this step. */
+  droppedSlots: number[];
   valLoss?: number;
 }
 
@@ -82,6 +98,8 @@ export class Training implements AsyncIterable<TrainProgress> {
   private paused = false;
   private cancelled = false;
   private resumeWaiters: (() => void)[] = [];
+  /** Per layer selection bias while bias balancing is on; null when off. */
+  private bias: Float32Array[] | null;
 
   constructor(model: MixtralModel, options: TrainOptions) {
     checkTrainOptions(options);
@@ -94,6 +112,12 @@ export class Training implements AsyncIterable<TrainProgress> {
     this.optimizer = new AdamW(model.weights, options.optimizer);
     this.next = options.resume?.step ?? 0;
     if (options.resume) this.optimizer.setState(options.resume.optimizer);
+    const { num_hidden_layers: layers, num_local_experts: experts } = model.config;
+    const start = options.routing?.selectionBias;
+    this.bias =
+      (options.routing?.biasUpdateRate ?? null) === null
+        ? null
+        : Array.from({ length: layers }, (_, l) => Float32Array.from(start?.[l] ?? new Array<number>(experts).fill(0)));
   }
 
   /** Tokens each validation scores. */
@@ -119,7 +143,14 @@ export class Training implements AsyncIterable<TrainProgress> {
     const lr = learningRate(step, this.schedule);
     const batch = randomBatch(options.train, step, options);
     const clip = options.clip === undefined ? 1 : options.clip > 0 ? options.clip : Infinity;
-    const r = trainStep(this.model, this.optimizer, batch, { lr, clip });
+    const r = trainStep(this.model, this.optimizer, batch, {
+      lr,
+      clip,
+      capacityFactor: options.routing?.capacityFactor ?? null,
+      selectionBias: this.bias ?? undefined,
+    });
+    const rate = options.routing?.biasUpdateRate;
+    if (this.bias && rate) this.bias = this.bias.map((b, l) => updateSelectionBias(b, r.expertTokens[l]!, rate));
     if (!Number.isFinite(r.loss)) {
       throw new Error(
         `The loss became ${r.loss} at step ${step}; lower the learning rate or keep clipping on, and start again.`,
@@ -136,6 +167,9 @@ export class Training implements AsyncIterable<TrainProgress> {
       gradNorm: r.gradNorm,
       ms: now() - start,
       expertTokens: r.expertTokens.map((layer) => Array.from(layer)),
+      zLoss: r.zLoss,
+      routerEntropy: r.routerEntropy,
+      droppedSlots: r.droppedSlots,
     };
     const every = options.evalEvery ?? Infinity;
     if (this.validation.length > 0 && (this.next % every === 0 || this.next === options.steps)) {
@@ -179,6 +213,11 @@ export class Training implements AsyncIterable<TrainProgress> {
     }
   }
 
+  /** Per layer, the selection bias bias balancing has learnt so far; null when it is off. */
+  selectionBias(): number[][] | null {
+    return this.bias?.map((b) => Array.from(b)) ?? null;
+  }
+
   /** The optimiser's step count and moments, to snapshot a run and resume it later. */
   optimizerState(): AdamWState {
     return this.optimizer.getState();
@@ -205,6 +244,14 @@ function checkTrainOptions(o: TrainOptions): void {
     throw new RangeError(
       `The training stream holds ${o.train.length} tokens; a window of ${o.seqLen} needs at least ${o.seqLen + 1}.`,
     );
+  }
+  const factor = o.routing?.capacityFactor;
+  if (factor !== undefined && factor !== null && !(factor > 0)) {
+    throw new RangeError(`The capacity factor must be above 0, or none for dropless routing; got ${factor}.`);
+  }
+  const rate = o.routing?.biasUpdateRate;
+  if (rate !== undefined && rate !== null && !(rate > 0)) {
+    throw new RangeError(`The bias balancing rate γ must be above 0, or none to turn it off; got ${rate}.`);
   }
   if (o.resume && (!Number.isInteger(o.resume.step) || o.resume.step < 0 || o.resume.step > o.steps)) {
     throw new RangeError(`A run can resume at a step from 0 to ${o.steps}; got ${o.resume.step}.`);
