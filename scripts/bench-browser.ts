@@ -169,7 +169,7 @@ async function browserTraining(): Promise<TrainRow[]> {
     await page.locator('.train-widget[data-phase="done"], .train-widget[data-phase="error"]').waitFor({
       timeout: 1_800_000,
     });
-    const status = (await page.locator('.train-widget [data-testid="status"]').textContent()) ?? '';
+    const status = (await page.locator('[data-testid="train-status"]').textContent()) ?? '';
     for (const run of ['dense', 'moe']) {
       const lane = page.locator(`[data-testid="train-lane-${run}"]`);
       const row = {
