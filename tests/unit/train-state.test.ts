@@ -23,6 +23,6 @@ describe('train URL state', () => {
     );
     expect(state).toEqual(defaults(trainSchema));
     expect(problems).toHaveLength(4);
-    expect(problems[1]).toBe('The number of steps must be a whole number from 10 to 2000; the link had "5".');
+    expect(problems[1]).toBe('The number of steps must be a whole number from 10 to 2,000; the link had "5".');
   });
 });
