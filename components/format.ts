@@ -16,8 +16,8 @@ function threeFigures(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
-/** 8e30 → "8 × 10³⁰": for numbers too large for a unit prefix, with three significant figures at most. */
-function scientific(value: number): string {
+/** 8e30 → "8 × 10³⁰", 3e-4 → "3 × 10⁻⁴": numbers too large for a unit prefix, or small ones such as a learning rate, with three significant figures at most. */
+export function formatScientific(value: number): string {
   const [mantissa, exponent] = value.toExponential(2).split('e');
   const power = String(Number(exponent))
     .replace(/\d/g, (d) => SUPERSCRIPT[Number(d)]!)
@@ -27,7 +27,7 @@ function scientific(value: number): string {
 
 /** A parameter (or FLOP) count as the lessons write it: 46.7B, 1.2T, 671B, 2.1M, 640. */
 export function formatCount(count: number): string {
-  if (count >= 1e15) return scientific(count);
+  if (count >= 1e15) return formatScientific(count);
   if (count >= 1e12) return `${threeFigures(count / 1e12)}T`;
   if (count >= 1e9) return `${threeFigures(count / 1e9)}B`;
   if (count >= 1e6) return `${threeFigures(count / 1e6)}M`;
@@ -61,13 +61,13 @@ export function formatBeside(count: number, published: number): string {
  * so those are printed with three significant figures instead of digits that were never computed.
  */
 export function formatExact(count: number): string {
-  if (!Number.isSafeInteger(count)) return `about ${scientific(count)}`;
+  if (!Number.isSafeInteger(count)) return `about ${formatScientific(count)}`;
   return count.toLocaleString('en-US');
 }
 
 /** Bytes in decimal units (see {@link BYTE_UNITS}): 93.4 GB, 131 kB, 512 B. */
 export function formatBytes(bytes: number): string {
-  if (bytes >= 1e15) return `${scientific(bytes)} B`;
+  if (bytes >= 1e15) return `${formatScientific(bytes)} B`;
   if (bytes >= 1e12) return `${threeFigures(bytes / 1e12)} TB`;
   if (bytes >= 1e9) return `${threeFigures(bytes / 1e9)} GB`;
   if (bytes >= 1e6) return `${threeFigures(bytes / 1e6)} MB`;
@@ -97,4 +97,9 @@ export function formatToken(text: string): string {
 /** A signed number with a true minus sign and no "−0.00": −0.25, 0.00, 1.50. */
 export function formatSigned(value: number, digits = 2): string {
   return (Object.is(Math.round(value * 10 ** digits), -0) ? 0 : value).toFixed(digits).replace('-', '−');
+}
+
+/** A share as a whole percentage: 12%, or "—" when there is no whole to share. */
+export function formatPercent(part: number, whole: number): string {
+  return whole > 0 ? `${Math.round((100 * part) / whole)}%` : '—';
 }

@@ -18,6 +18,9 @@ export interface TrainState {
 /** Steps a reader can ask for: the warm-up needs 10, and 2,000 is about as long as a tab should stay busy. */
 export const STEP_LIMITS = { min: 10, max: 2000 } as const;
 
+/** Seeds a link or the seed field can carry. */
+export const SEED_LIMITS = { min: 0, max: 999_999 } as const;
+
 function oneOf<T extends string>(label: string, values: readonly T[], fallback: T): Field<T> {
   return {
     default: fallback,
@@ -35,7 +38,7 @@ export const trainSchema: Schema<TrainState> = {
   fields: {
     mode: oneOf('The model', MODE_CHOICES, 'moe'),
     steps: integer({ label: 'The number of steps', ...STEP_LIMITS, default: 200 }),
-    seed: integer({ label: 'The seed', min: 0, max: 999_999, default: 1 }),
+    seed: integer({ label: 'The seed', ...SEED_LIMITS, default: 1 }),
     // WebAssembly by default: at these sizes it beats a GPU backend's per-kernel overhead (README, Performance).
     backend: oneOf('The backend', BACKEND_CHOICES, 'wasm'),
   },
