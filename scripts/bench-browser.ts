@@ -63,7 +63,7 @@ const rows: Row[] = [];
 const trainRows: TrainRow[] = [];
 const PROMPT = 'The jury said it did find that many of the voters';
 type Hooked = { moeLabEngine: { request(type: string, payload: unknown): Promise<{ msPerToken: number }> } };
-type Watched = { genTimes: number[]; lastGen: string };
+type Watched = { genTimes: number[] };
 try {
   for (const checkpoint of checkpoints) {
     for (const backend of backends) {
@@ -98,14 +98,12 @@ try {
         await page.evaluate(() => {
           const w = window as unknown as Watched;
           w.genTimes = [];
-          w.lastGen = '';
           const root = document.querySelector('.router-widget')!;
+          // One entry per generated token on screen (layer 1's chips), with the time it appeared: the page may
+          // draw several tokens in one frame, so counting text changes would count frames, not tokens.
           new MutationObserver(() => {
-            const shown = root.querySelector('[data-testid="generated"] .gen-text')?.textContent ?? '';
-            if (shown !== w.lastGen) {
-              w.lastGen = shown;
-              w.genTimes.push(performance.now());
-            }
+            const shown = root.querySelectorAll('.tok.generated[data-layer="0"]').length;
+            while (w.genTimes.length < shown) w.genTimes.push(performance.now());
           }).observe(root, { subtree: true, childList: true, characterData: true });
         });
         await page.getByRole('button', { name: 'Generate', exact: true }).click();

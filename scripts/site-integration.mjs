@@ -43,7 +43,7 @@ export function siteExtras() {
         await writeSearchIndex(distDir, logger);
         const manifest = writeServiceWorker(distDir);
         logger.info(
-          `service worker: ${manifest.urls.length} files, ${(manifest.bytes / 1024).toFixed(0)} KB, version ${manifest.version}`,
+          `service worker: ${manifest.urls.length} files, ${(manifest.bytes / 1e6).toFixed(1)} MB, version ${manifest.version}`,
         );
       },
     },

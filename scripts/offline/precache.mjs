@@ -6,13 +6,14 @@ import { join, relative, sep } from 'node:path';
 
 /**
  * Left out of the precache, each because no reader of this build needs it offline:
- * - checkpoint weights: megabytes each; the engine keeps the ones a reader loaded in its own Cache
- *   Storage (models/engine/host.ts), under a name the service worker never deletes;
+ * - checkpoint weights and the training token data (.bin): megabytes each; the engine keeps the ones a
+ *   reader loaded in its own Cache Storage (models/engine/host.ts), under a name the service worker never
+ *   deletes, so a reader who never trains never downloads the 3.6 MB training split;
  * - the threaded wasm build: it needs cross-origin isolation (COOP/COEP headers), which static hosts
  *   such as GitHub Pages cannot send, so tfjs never fetches it there;
  * - KaTeX's .woff and .ttf fonts: every browser that runs a service worker takes the .woff2 ones.
  */
-const SKIP = [/\.safetensors$/, /threaded-simd[.-][\w-]+\.wasm$/, /\.(woff|ttf)$/, /^sw\.js$/, /\.map$/];
+const SKIP = [/\.safetensors$/, /\.bin$/, /threaded-simd[.-][\w-]+\.wasm$/, /\.(woff|ttf)$/, /^sw\.js$/, /\.map$/];
 
 function filesUnder(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -28,6 +28,7 @@ const SITE = {
   '_astro/KaTeX_Main.x.woff': 'w1',
   '_astro/KaTeX_Main.x.ttf': 'ttf',
   '_astro/model.abc.safetensors': 'weights',
+  '_astro/train.abc.bin': 'token ids',
   '_astro/tfjs-backend-wasm-simd.abc.wasm': 'simd',
   '_astro/tfjs-backend-wasm-threaded-simd.abc.wasm': 'threads',
   'pagefind/pagefind.js': 'pf',
