@@ -6,6 +6,7 @@
  * Workers and Node. No ZIP64, no encryption, one disk: the reader says so instead of guessing.
  * Pure: no fs, no DOM.
  */
+import { formatBytes } from '../format.ts';
 
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
@@ -114,7 +115,7 @@ export function writeZip(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
 export interface ReadZipLimits {
   /** Most files (default 64). */
   maxEntries?: number;
-  /** Most bytes after decompression, all files together (default 512 MiB). */
+  /** Most bytes after decompression, all files together (default 2²⁹ bytes, 537 MB). */
   maxTotalBytes?: number;
 }
 
@@ -224,7 +225,7 @@ export async function readZip(bytes: Uint8Array, options: ReadZipOptions = {}): 
     declaredTotal += size;
     if (declaredTotal > maxTotalBytes) {
       throw new RangeError(
-        `${label} unpacks to more than ${Math.round(maxTotalBytes / 2 ** 20)} MiB (${name} alone says ${size} bytes); that is far larger than any checkpoint this page can train or load.`,
+        `${label} unpacks to more than ${formatBytes(maxTotalBytes)} (${name} alone says ${size} bytes); that is far larger than any checkpoint this page can train or load.`,
       );
     }
     if (files.has(name) || pending.some((p) => p.name === name)) {

@@ -13,6 +13,7 @@
  */
 
 import { headDim, parseMixtralConfig, type MixtralConfig } from '../nn/config.ts';
+import { formatBytes } from '../format.ts';
 import { GENRES } from '../text/corpus.ts';
 import { BYTES_PER_WEIGHT } from '../accounting/memory.ts';
 import { countParameters } from '../accounting/params.ts';
@@ -127,11 +128,11 @@ const LIMITS = {
 } as const;
 
 /**
- * Memory a run may use unless the caller says otherwise: 1 GiB. A design choice, not a measurement: a
- * 32-bit WebAssembly heap tops out at 4 GiB, and the page, the backend's scratch buffers and the browser
+ * Memory a run may use unless the caller says otherwise: 1 GB. A design choice, not a measurement: a
+ * 32-bit WebAssembly heap tops out at 4.29 GB (2³² bytes), and the page, the backend's scratch buffers and the browser
  * need their share.
  */
-export const DEFAULT_TRAIN_MEMORY_BUDGET = 2 ** 30;
+export const DEFAULT_TRAIN_MEMORY_BUDGET = 1e9;
 
 /** What the validator needs to know besides the run itself. */
 export interface TrainRunContext {
@@ -205,8 +206,6 @@ export function trainingMemory(config: MixtralConfig, batch: number, seqLen: num
     total: weights + gradients + optimizer + activations,
   };
 }
-
-const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`;
 
 /** Collects one sentence per problem instead of stopping at the first, so a form can show them all. */
 class Problems {
@@ -432,7 +431,7 @@ export function validateTrainRun(input: unknown, context: TrainRunContext): Trai
     return {
       ok: false,
       errors: [
-        `This run would need about ${mib(memory.total)} (weights ${mib(memory.weights)}, gradients ${mib(memory.gradients)}, AdamW state ${mib(memory.optimizer)}, activations ${mib(memory.activations)}), more than the ${mib(budget)} allowed; use a smaller batch, sequence length or model.`,
+        `This run would need about ${formatBytes(memory.total)} (weights ${formatBytes(memory.weights)}, gradients ${formatBytes(memory.gradients)}, AdamW state ${formatBytes(memory.optimizer)}, activations ${formatBytes(memory.activations)}), more than the ${formatBytes(budget)} allowed; use a smaller batch, sequence length or model.`,
       ],
     };
   }

@@ -101,9 +101,9 @@ it('refuses a run that would not fit, before anything is allocated', () => {
   const big = errorsOf(run({ model: { hidden: 1024, intermediate: 4096, layers: 8 }, batch: 64, seqLen: 512 }));
   expect(big).toHaveLength(1);
   expect(big[0]).toMatch(
-    /^This run would need about \d+ MiB \(weights \d+ MiB, gradients \d+ MiB, AdamW state \d+ MiB, activations \d+ MiB\), more than the 1024 MiB allowed; use a smaller batch, sequence length or model\.$/,
+    /^This run would need about [\d.]+ [kMGT]?B \(weights [\d.]+ [kMGT]?B, gradients [\d.]+ [kMGT]?B, AdamW state [\d.]+ [kMGT]?B, activations [\d.]+ [kMGT]?B\), more than the 1 GB allowed; use a smaller batch, sequence length or model\.$/,
   );
-  expect(errorsOf(run(), { ...CONTEXT, memoryBudgetBytes: 2 ** 20 })[0]).toMatch(/more than the 1.0 MiB allowed/);
+  expect(errorsOf(run(), { ...CONTEXT, memoryBudgetBytes: 2 ** 20 })[0]).toMatch(/more than the 1.05 MB allowed/);
 });
 
 it('says what is wrong with impossible settings, one sentence each', () => {
