@@ -12,7 +12,8 @@ export function recipe(kind: 'moe' | 'dense', steps: number, seed: number): Trai
   if (kind === 'moe') return { ...base, schedule, steps, seed };
   return {
     ...base,
-    model: { ...model, experts: 1, topK: 1, intermediate: 2 * model.intermediate },
+    // Equal active compute: one block as wide as the K experts a token uses.
+    model: { ...model, experts: 1, topK: 1, intermediate: model.topK * model.intermediate },
     routing: { ...base.routing, auxLossCoef: 0, zLossCoef: 0 },
     schedule,
     steps,

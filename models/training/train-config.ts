@@ -320,9 +320,19 @@ function readGenres(raw: unknown, p: Problems): string[] | null {
   return [...new Set(genres)];
 }
 
-/** The Mixtral config.json a fresh run trains, as `npm run moe -- train` builds it. */
-function freshConfig(model: FreshModel, routing: RoutingOptions, seqLen: number, context: TrainRunContext): unknown {
-  // K = 1 with several experts is Switch-style: the raw probability as the gate (see the train command).
+/**
+ * The Mixtral config.json a fresh run trains: the one builder the browser's runs and `npm run moe -- train`
+ * share, so both start from the same config for the same settings.
+ */
+export function freshConfig(
+  model: FreshModel,
+  routing: Pick<RoutingOptions, 'auxLossCoef' | 'zLossCoef'>,
+  seqLen: number,
+  context: Pick<TrainRunContext, 'vocabSize' | 'endOfTextId'>,
+  torchDtype: 'float16' | 'bfloat16' | 'float32' = 'float16',
+): unknown {
+  // Switch-style top-1: renormalising a single weight gives 1 and cuts the router off from the LM loss,
+  // so K = 1 keeps the raw probability as the Switch Transformer does (Fedus et al. 2022, eq. 2).
   const switchStyle = model.topK === 1 && model.experts > 1;
   return {
     model_type: 'mixtral',
@@ -340,7 +350,7 @@ function freshConfig(model: FreshModel, routing: RoutingOptions, seqLen: number,
     tie_word_embeddings: model.tieEmbeddings,
     router_aux_loss_coef: routing.auxLossCoef,
     router_z_loss_coef: routing.zLossCoef,
-    torch_dtype: 'float16',
+    torch_dtype: torchDtype,
     bos_token_id: context.endOfTextId,
     eos_token_id: context.endOfTextId,
     pad_token_id: null,

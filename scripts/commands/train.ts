@@ -7,6 +7,7 @@ import { parseMixtralConfig } from '../../models/nn/config.ts';
 import type { MixtralConfig } from '../../models/nn/config.ts';
 import type { AdamWState, LrSchedule } from '../../models/training/optim.ts';
 import type { FloatDtype } from '../../models/checkpoint/safetensors.ts';
+import { DEFAULT_TRAIN_RUN, freshConfig, type FreshModel } from '../../models/training/train-config.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec, FlagValues } from '../args.ts';
 import type { Command } from '../moe.ts';
@@ -23,28 +24,32 @@ const int = (d: number, help: string, min = 1): NumberFlag => ({
 });
 const num = (d: number, help: string): NumberFlag => ({ type: 'number', default: d, min: 0, help });
 
+// The recipe's defaults are the browser's (models/training/train-config.ts), so both train the same model.
+const MODEL = DEFAULT_TRAIN_RUN.model as FreshModel; // the default run is a fresh model
+const SCHEDULE = DEFAULT_TRAIN_RUN.schedule;
+
 const FLAGS = {
   out: { type: 'string', help: 'Checkpoint directory to write, e.g. models/checkpoints/e8-top2 (required)' },
-  experts: int(8, 'N: experts per layer (1 = a dense model)'),
-  'top-k': int(2, 'K: experts per token'),
-  hidden: int(64, 'd: hidden_size'),
-  intermediate: int(128, "h: each expert's intermediate_size"),
-  layers: int(2, 'num_hidden_layers'),
-  heads: int(4, 'num_attention_heads'),
-  'kv-heads': int(2, 'num_key_value_heads (grouped-query attention)'),
+  experts: int(MODEL.experts, 'N: experts per layer (1 = a dense model)'),
+  'top-k': int(MODEL.topK, 'K: experts per token'),
+  hidden: int(MODEL.hidden, 'd: hidden_size'),
+  intermediate: int(MODEL.intermediate, "h: each expert's intermediate_size"),
+  layers: int(MODEL.layers, 'num_hidden_layers'),
+  heads: int(MODEL.heads, 'num_attention_heads'),
+  'kv-heads': int(MODEL.kvHeads, 'num_key_value_heads (grouped-query attention)'),
   'tie-embeddings': { type: 'boolean', help: 'Share the embedding with the LM head (Mixtral does not)' },
-  seq: int(64, 'Training context length in tokens'),
-  batch: int(16, 'Sequences per batch'),
+  seq: int(DEFAULT_TRAIN_RUN.seqLen, 'Training context length in tokens'),
+  batch: int(DEFAULT_TRAIN_RUN.batch, 'Sequences per batch'),
   steps: int(2000, 'Optimiser steps'),
-  lr: num(3e-3, 'Peak learning rate'),
-  'min-lr': num(3e-4, 'Learning rate at the end of the cosine'),
-  warmup: int(100, 'Linear warm-up steps', 0),
-  'weight-decay': num(0.1, "AdamW's decoupled weight decay (rank ≥ 2 tensors only)"),
-  beta2: num(0.95, "AdamW's β₂"),
-  clip: num(1.0, 'Global gradient-norm clip (0 = none)'),
-  'aux-coef': num(0.02, 'router_aux_loss_coef α (load balancing)'),
-  'z-coef': num(0.001, 'router_z_loss_coef β (router z-loss)'),
-  seed: int(1, 'Seed for the initial weights and the batches', 0),
+  lr: num(SCHEDULE.lr, 'Peak learning rate'),
+  'min-lr': num(SCHEDULE.minLr, 'Learning rate at the end of the cosine'),
+  warmup: int(SCHEDULE.warmup, 'Linear warm-up steps', 0),
+  'weight-decay': num(SCHEDULE.weightDecay, "AdamW's decoupled weight decay (rank ≥ 2 tensors only)"),
+  beta2: num(SCHEDULE.beta2, "AdamW's β₂"),
+  clip: num(SCHEDULE.clip, 'Global gradient-norm clip (0 = none)'),
+  'aux-coef': num(DEFAULT_TRAIN_RUN.routing.auxLossCoef, 'router_aux_loss_coef α (load balancing)'),
+  'z-coef': num(DEFAULT_TRAIN_RUN.routing.zLossCoef, 'router_z_loss_coef β (router z-loss)'),
+  seed: int(DEFAULT_TRAIN_RUN.seed, 'Seed for the initial weights and the batches', 0),
   backend: { type: 'string', default: 'wasm', help: 'tfjs backend: wasm (fast) or cpu' },
   'eval-every': int(250, 'Validation loss every this many steps'),
   'eval-windows': int(128, 'Validation windows of --seq tokens per evaluation'),
@@ -83,31 +88,20 @@ const RUN_FLAGS = [
 ] as const;
 
 function buildConfig(flags: Flags, vocabSize: number, endOfTextId: number): MixtralConfig {
-  // Switch-style top-1: renormalising a single weight gives 1 and cuts the router off from the LM loss,
-  // so K = 1 keeps the raw probability as the Switch Transformer does (Fedus et al. 2022, eq. 2).
-  const switchStyle = flags['top-k'] === 1 && flags.experts > 1;
-  return parseMixtralConfig({
-    model_type: 'mixtral',
-    architectures: ['MixtralForCausalLM'],
-    vocab_size: vocabSize,
-    hidden_size: flags.hidden,
-    intermediate_size: flags.intermediate,
-    num_hidden_layers: flags.layers,
-    num_attention_heads: flags.heads,
-    num_key_value_heads: flags['kv-heads'],
-    num_local_experts: flags.experts,
-    num_experts_per_tok: flags['top-k'],
-    max_position_embeddings: flags.seq,
-    rope_theta: 10000,
-    tie_word_embeddings: flags['tie-embeddings'],
-    router_aux_loss_coef: flags['aux-coef'],
-    router_z_loss_coef: flags['z-coef'],
-    torch_dtype: { F16: 'float16', BF16: 'bfloat16', F32: 'float32' }[flags.dtype] ?? 'float32',
-    bos_token_id: endOfTextId,
-    eos_token_id: endOfTextId,
-    pad_token_id: null,
-    ...(switchStyle ? { norm_topk_prob: false } : {}),
-  });
+  const model: FreshModel = {
+    from: 'fresh',
+    experts: flags.experts,
+    topK: flags['top-k'],
+    hidden: flags.hidden,
+    intermediate: flags.intermediate,
+    layers: flags.layers,
+    heads: flags.heads,
+    kvHeads: flags['kv-heads'],
+    tieEmbeddings: flags['tie-embeddings'],
+  };
+  const routing = { auxLossCoef: flags['aux-coef'], zLossCoef: flags['z-coef'] };
+  const dtype = ({ F16: 'float16', BF16: 'bfloat16', F32: 'float32' } as const)[flags.dtype as FloatDtype] ?? 'float32';
+  return parseMixtralConfig(freshConfig(model, routing, flags.seq, { vocabSize, endOfTextId }, dtype));
 }
 
 function formatDuration(seconds: number): string {
