@@ -9,7 +9,7 @@ import tokenizerUrl from '../models/checkpoints/tokenizer.json?url';
 import { recipe } from './train-recipes.ts';
 import type { TrainMode } from './train-state.ts';
 
-export { recipe, RUN_LABELS } from './train-recipes.ts';
+export { RUN_LABELS } from './train-recipes.ts';
 
 export function trainRequest(mode: TrainMode, steps: number, seed: number): TrainRequest {
   const kinds: ('moe' | 'dense')[] = mode === 'race' ? ['dense', 'moe'] : [mode];

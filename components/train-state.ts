@@ -3,7 +3,6 @@
 import { BACKEND_CHOICES, type BackendChoice } from './backends.ts';
 import { integer, type Field, type Schema } from './url-state.ts';
 
-export { BACKEND_CHOICES };
 export const MODE_CHOICES = ['moe', 'dense', 'race'] as const;
 export type TrainMode = (typeof MODE_CHOICES)[number];
 
