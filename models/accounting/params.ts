@@ -199,7 +199,12 @@ function mixtral(json: unknown): Analysis {
   const experts = config.num_local_experts;
   const a = newAnalysis();
   a.tied = config.tie_word_embeddings;
-  const share = config.num_experts_per_tok / experts;
+  // Expert choice: an expert takes c·T/N of T tokens, so a token averages c experts (Zhou et al. 2022 §3.1).
+  const perToken =
+    config.moe_routing === 'expert-choice'
+      ? (config.expert_choice_capacity_factor ?? config.num_experts_per_tok)
+      : config.num_experts_per_tok;
+  const share = perToken / experts;
   const oneOfEach = { ...config, num_hidden_layers: 1, num_local_experts: 1, num_experts_per_tok: 1 };
   for (const { name, shape } of mixtralTensorSpecs(oneOfEach)) {
     const n = shapeSize(shape);
@@ -211,7 +216,8 @@ function mixtral(json: unknown): Analysis {
     else if (name.endsWith('.block_sparse_moe.gate.weight')) add(a, 'router', n * experts * perLayer);
     else if (name.includes('.block_sparse_moe.experts.')) {
       add(a, 'routedExperts', n * experts * perLayer, n * experts * perLayer * share);
-    } else throw new Error(`params: no category for Mixtral tensor ${name}; update models/accounting/params.ts.`);
+    } else if (name.includes('.block_sparse_moe.shared_experts.')) add(a, 'sharedExperts', n * perLayer);
+    else throw new Error(`params: no category for Mixtral tensor ${name}; update models/accounting/params.ts.`);
   }
   const kvHeads = config.num_key_value_heads;
   for (let i = 0; i < layers; i++) {

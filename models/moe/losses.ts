@@ -47,3 +47,38 @@ export function updateSelectionBias(
   const meanLoad = total / expertTokens.length;
   return Float32Array.from(bias, (b, e) => b + rate * Math.sign(meanLoad - (expertTokens[e] ?? 0)));
 }
+
+/**
+ * Sequence-wise balance loss, for the sigmoid gate — DeepSeek-V3, DeepSeek-AI 2024, eqs. 17–20 (§2.1.2):
+ *   L_Bal = α Σᵢ fᵢ Pᵢ,  fᵢ = N / (K·T) · Σₜ 1(expert i chosen for token t),
+ *   Pᵢ = (1/T) Σₜ s'ᵢ,ₜ,  s'ᵢ,ₜ = sᵢ,ₜ / Σⱼ sⱼ,ₜ  (affinities normalised over all experts),
+ * over the T tokens of each sequence, averaged over sequences. DeepSeek-V3 keeps α tiny: the bias does the
+ * balancing, this only stops a single sequence from being extremely lopsided. Its value under perfectly even
+ * routing is α (every fᵢ = 1 and the Pᵢ sum to 1). Only Pᵢ carries a gradient.
+ * @param scores the sigmoid affinities s [tokens, numExperts], tokens = sequences · T
+ * @param expertIndex the chosen experts, row-major [tokens, k]
+ */
+export function sequenceBalanceLoss(
+  scores: tf.Tensor2D,
+  expertIndex: Int32Array,
+  k: number,
+  seqLen: number,
+  alpha = 1,
+): tf.Scalar {
+  const [tokens, numExperts] = scores.shape;
+  if (!Number.isInteger(seqLen) || seqLen < 1 || tokens % seqLen !== 0) {
+    throw new RangeError(`The sequence length (${seqLen}) must divide the ${tokens} tokens.`);
+  }
+  const sequences = tokens / seqLen;
+  const fraction = new Float32Array(sequences * numExperts); // fᵢ per sequence: [sequences, N]
+  expertIndex.forEach((e, slot) => {
+    const seq = Math.floor(Math.floor(slot / k) / seqLen);
+    fraction[seq * numExperts + e]! += numExperts / (k * seqLen);
+  });
+  return tf.tidy(() => {
+    const normed = tf.div(scores, tf.sum(scores, 1, true)); // s': [tokens, N]
+    const meanProb = tf.mean(tf.reshape(normed, [sequences, seqLen, numExperts]), 1); // Pᵢ: [sequences, N]
+    const perSeq = tf.sum(tf.mul(tf.tensor2d(fraction, [sequences, numExperts]), meanProb), 1);
+    return tf.mul(tf.mean(perSeq), alpha) as tf.Scalar;
+  });
+}

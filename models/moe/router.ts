@@ -137,18 +137,19 @@ export function chosenWeights(
 }
 
 /** probs[t, expertIndex[t, j]] for every token t and slot j, on the tape: [tokens, k]. */
-function gatherChosen(probs: tf.Tensor2D, expertIndex: Int32Array, tokens: number, k: number): tf.Tensor2D {
+export function gatherChosen(probs: tf.Tensor2D, expertIndex: Int32Array, tokens: number, k: number): tf.Tensor2D {
   const numExperts = probs.shape[1];
   const flatIndex = expertIndex.map((e, i) => Math.floor(i / k) * numExperts + e);
   const flat = tf.reshape(probs, [tokens * numExperts]);
   return tf.reshape(tf.gather(flat, tf.tensor1d(flatIndex, 'int32')), [tokens, k]);
 }
 
-function readScores(probs: tf.Tensor2D): Float32Array {
+export function readScores(probs: tf.Tensor2D): Float32Array {
   return probs.dataSync() as Float32Array;
 }
 
-function withBias(probs: Float32Array, numExperts: number, bias?: ArrayLike<number>): ArrayLike<number> {
+/** The scores the choice is made from: probabilities plus the per-expert selection bias, if any. */
+export function withBias(probs: Float32Array, numExperts: number, bias?: ArrayLike<number>): ArrayLike<number> {
   if (bias === undefined) return probs;
   if (bias.length !== numExperts) {
     throw new Error(`The selection bias needs one value per expert (${numExperts}); got ${bias.length}.`);

@@ -49,6 +49,23 @@ export interface MixtralConfig {
    * Mixtral ignores it and always renormalises.
    */
   norm_topk_prob?: boolean;
+  /**
+   * S shared experts every token uses besides its K routed ones (DeepSeekMoE §3.2), under DeepSeek-V2/V3's
+   * name; stored merged as `block_sparse_moe.shared_experts.{gate,up,down}_proj` of width S·intermediate_size,
+   * as DeepSeek stores `mlp.shared_experts`. Absent or 0: none (Mixtral).
+   */
+  n_shared_experts?: number;
+  /** The router's scores: 'softmax' (Mixtral) or 'sigmoid' (DeepSeek-V3 §2.1.2), under DeepSeek-V3's name. */
+  scoring_func?: ScoringFunc;
+  /**
+   * MoE Lab's own field (no Hugging Face model has these): 'token-choice' (default; every token picks its
+   * experts), 'expert-choice' (Zhou et al. 2022) or 'soft-moe' (Puigcerver et al. 2023).
+   */
+  moe_routing?: MoeRouting;
+  /** 'expert-choice': average experts per token, c·N/T (MoE Lab's field; default num_experts_per_tok). */
+  expert_choice_capacity_factor?: number;
+  /** 'soft-moe': slots p per expert; `gate.weight` then holds Φ with N·p rows (MoE Lab's field; default 1). */
+  num_slots_per_expert?: number;
   router_jitter_noise: number;
   hidden_act: 'silu';
   torch_dtype: TorchDtype;
@@ -62,6 +79,11 @@ export interface MixtralConfig {
   output_router_logits: boolean;
   use_cache: boolean;
 }
+
+export type ScoringFunc = 'softmax' | 'sigmoid';
+export type MoeRouting = 'token-choice' | 'expert-choice' | 'soft-moe';
+const SCORING_FUNCS: readonly ScoringFunc[] = ['softmax', 'sigmoid'];
+const MOE_ROUTINGS: readonly MoeRouting[] = ['token-choice', 'expert-choice', 'soft-moe'];
 
 /** One parameter tensor of the Hugging Face layout: its state-dict name and its shape. */
 export interface TensorSpec {
@@ -212,8 +234,42 @@ export function parseMixtralConfig(json: unknown): MixtralConfig {
   if (obj.head_dim !== undefined && obj.head_dim !== null) config.head_dim = readInt(obj, 'head_dim', file);
   if (obj.router_z_loss_coef !== undefined) config.router_z_loss_coef = readNumber(obj, 'router_z_loss_coef', file);
   if (obj.norm_topk_prob !== undefined) config.norm_topk_prob = readBoolean(obj, 'norm_topk_prob', file, true);
+  readVariantFields(obj, config);
   checkMixtralConsistency(config);
   return config;
+}
+
+/** The optional post-Mixtral fields; each is kept only when present, so a Mixtral config round-trips as it was. */
+function readVariantFields(obj: JsonObject, config: MixtralConfig): void {
+  const file = 'config.json';
+  if (obj.n_shared_experts !== undefined && obj.n_shared_experts !== null) {
+    config.n_shared_experts = readInt(obj, 'n_shared_experts', file, 0);
+  }
+  const oneOf = <T extends string>(field: string, allowed: readonly T[]): T | undefined => {
+    const value = obj[field];
+    if (value === undefined || value === null) return undefined;
+    if (!allowed.includes(value as T)) {
+      throw new TypeError(`${file}: ${field} must be one of ${allowed.join(', ')}; got ${describe(value)}.`);
+    }
+    return value as T;
+  };
+  const scoring = oneOf('scoring_func', SCORING_FUNCS);
+  if (scoring !== undefined) config.scoring_func = scoring;
+  const routing = oneOf('moe_routing', MOE_ROUTINGS);
+  if (routing !== undefined) config.moe_routing = routing;
+  if (obj.expert_choice_capacity_factor !== undefined) {
+    const factor = readNumber(obj, 'expert_choice_capacity_factor', file);
+    if (!(factor > 0)) {
+      throw new RangeError(`${file}: expert_choice_capacity_factor must be above 0; got ${factor}.`);
+    }
+    config.expert_choice_capacity_factor = factor;
+  }
+  if (obj.num_slots_per_expert !== undefined) {
+    config.num_slots_per_expert = readInt(obj, 'num_slots_per_expert', file);
+  }
+  if (scoring === 'sigmoid' && routing !== undefined && routing !== 'token-choice') {
+    throw new RangeError(`${file}: scoring_func "sigmoid" is a token-choice gate; it cannot go with moe_routing "${routing}".`);
+  }
 }
 
 function checkMixtralConsistency(c: MixtralConfig): void {
@@ -268,7 +324,7 @@ export function mixtralTensorSpecs(config: MixtralConfig): TensorSpec[] {
       { name: `${layer}.self_attn.v_proj.weight`, shape: [kvWidth, d] },
       { name: `${layer}.self_attn.o_proj.weight`, shape: [d, qWidth] },
       { name: `${layer}.post_attention_layernorm.weight`, shape: [d] },
-      { name: `${layer}.block_sparse_moe.gate.weight`, shape: [config.num_local_experts, d] },
+      { name: `${layer}.block_sparse_moe.gate.weight`, shape: [routerRows(config), d] },
     );
     for (let j = 0; j < config.num_local_experts; j++) {
       const expert = `${layer}.block_sparse_moe.experts.${j}`;
@@ -278,10 +334,26 @@ export function mixtralTensorSpecs(config: MixtralConfig): TensorSpec[] {
         { name: `${expert}.w3.weight`, shape: [h, d] }, // up projection
       );
     }
+    const shared = (config.n_shared_experts ?? 0) * h;
+    if (shared > 0) {
+      const sharedMlp = `${layer}.block_sparse_moe.shared_experts`;
+      specs.push(
+        { name: `${sharedMlp}.gate_proj.weight`, shape: [shared, d] }, // w1 of the merged shared experts
+        { name: `${sharedMlp}.up_proj.weight`, shape: [shared, d] }, // w3
+        { name: `${sharedMlp}.down_proj.weight`, shape: [d, shared] }, // w2
+      );
+    }
   }
   specs.push({ name: 'model.norm.weight', shape: [d] });
   if (!config.tie_word_embeddings) specs.push({ name: 'lm_head.weight', shape: [config.vocab_size, d] });
   return specs;
+}
+
+/** Rows of a layer's `gate.weight`: one per expert, or for Soft MoE one per slot (N·p, Φ of soft-moe.ts). */
+export function routerRows(config: MixtralConfig): number {
+  return config.moe_routing === 'soft-moe'
+    ? config.num_local_experts * (config.num_slots_per_expert ?? 1)
+    : config.num_local_experts;
 }
 
 /** Number of elements in a tensor of this shape (1 for a scalar). */

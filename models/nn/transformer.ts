@@ -68,6 +68,8 @@ export interface ForwardResult {
   droppedSlots: number[];
   /** In training, per layer: mean router entropy −Σᵢ pᵢ log pᵢ over tokens, in nats (log N = uniform). */
   routerEntropy: number[];
+  /** Per layer: tokens no expert took (expert-choice routing only; 0 otherwise). */
+  unroutedTokens: number[];
 }
 
 /** Mean over tokens of −Σᵢ pᵢ log pᵢ, from probabilities already on the host: [tokens, n]. */
@@ -75,6 +77,18 @@ function meanEntropy(probs: Float32Array, n: number): number {
   let sum = 0;
   for (const p of probs) if (p > 0) sum -= p * Math.log(p);
   return sum / (probs.length / n);
+}
+
+/** Rows scaled to sum to 1 for the sigmoid gate (whose scores do not); the scores themselves otherwise. */
+function rowNormalised(scores: Float32Array, gate: MoeConfig['gate'], n: number): Float32Array {
+  if (gate !== 'sigmoid') return scores;
+  const out = new Float32Array(scores.length);
+  for (let row = 0; row < scores.length; row += n) {
+    let sum = 0;
+    for (let i = row; i < row + n; i++) sum += scores[i]!;
+    for (let i = row; i < row + n; i++) out[i] = scores[i]! / sum;
+  }
+  return out;
 }
 
 /** One layer's intermediate results, for checking the port stage by stage. */
@@ -94,16 +108,30 @@ export type MixtralConfigWithRouting = MixtralConfig & { norm_topk_prob?: boolea
 
 /** The MoE block's settings for this model, optionally with an inference-time K. */
 export function moeConfigOf(config: MixtralConfigWithRouting, topK = config.num_experts_per_tok): MoeConfig {
-  return {
+  const moe: MoeConfig = {
     dModel: config.hidden_size,
     dHidden: config.intermediate_size,
     numExperts: config.num_local_experts,
     topK,
-    gate: 'topk',
+    gate: gateOf(config),
     normTopK: config.norm_topk_prob ?? true,
     auxLossCoef: config.router_aux_loss_coef,
     zLossCoef: config.router_z_loss_coef ?? 0,
   };
+  // Only the fields a config sets, so a Mixtral config gives exactly the MoeConfig it always gave.
+  if (config.n_shared_experts) moe.sharedExperts = config.n_shared_experts;
+  if (config.expert_choice_capacity_factor !== undefined) {
+    moe.expertChoiceCapacity = config.expert_choice_capacity_factor;
+  }
+  if (config.num_slots_per_expert !== undefined) moe.slotsPerExpert = config.num_slots_per_expert;
+  return moe;
+}
+
+/** The MoE layer's gate for a config.json: Mixtral's softmax top-K unless a post-Mixtral field says otherwise. */
+function gateOf(config: MixtralConfig): MoeConfig['gate'] {
+  if (config.moe_routing === 'expert-choice') return 'expert-choice';
+  if (config.moe_routing === 'soft-moe') return 'soft-moe';
+  return config.scoring_func === 'sigmoid' ? 'sigmoid' : 'topk';
 }
 
 /**
@@ -177,7 +205,7 @@ function attentionWeights(model: MixtralModel, layer: number): AttentionWeights 
 
 function moeWeights(model: MixtralModel, layer: number, selectionBias?: Float32Array): MoeParams {
   const p = `model.layers.${layer}.block_sparse_moe`;
-  return {
+  const params: MoeParams = {
     selectionBias,
     wGate: weight(model, `${p}.gate.weight`) as tf.Tensor2D,
     experts: Array.from({ length: model.config.num_local_experts }, (_, j) => ({
@@ -186,6 +214,14 @@ function moeWeights(model: MixtralModel, layer: number, selectionBias?: Float32A
       w3: weight(model, `${p}.experts.${j}.w3.weight`) as tf.Tensor2D,
     })),
   };
+  if ((model.config.n_shared_experts ?? 0) > 0) {
+    params.shared = {
+      w1: weight(model, `${p}.shared_experts.gate_proj.weight`) as tf.Tensor2D,
+      w2: weight(model, `${p}.shared_experts.down_proj.weight`) as tf.Tensor2D,
+      w3: weight(model, `${p}.shared_experts.up_proj.weight`) as tf.Tensor2D,
+    };
+  }
+  return params;
 }
 
 /** An id outside the vocabulary would read zeros or garbage silently; `data` is the ids read back. */
@@ -229,6 +265,7 @@ function* forwardSteps(
   const zTerms: tf.Scalar[] = [];
   const droppedSlots: number[] = [];
   const routerEntropy: number[] = [];
+  const unroutedTokens: number[] = [];
   const traced: { routerLogits: tf.Tensor2D; hidden?: tf.Tensor3D }[] = [];
   // Tensors alive between steps; freed here if anything throws half-way.
   const live = new Set<tf.Tensor>();
@@ -251,7 +288,8 @@ function* forwardSteps(
         const moeInput = rmsNorm(h, weight(model, `${p}.post_attention_layernorm.weight`) as tf.Tensor1D, eps);
         const wGate = weight(model, `${p}.block_sparse_moe.gate.weight`) as tf.Tensor2D;
         const routerLogits = gateLogits(tf.reshape(moeInput, [batch * seq, config.hidden_size]), wGate);
-        const probs = tf.softmax(routerLogits);
+        // The scores the choice is made from, read back below: sigmoid affinities for DeepSeek-V3's gate.
+        const probs = moeConfig.gate === 'sigmoid' ? tf.sigmoid(routerLogits) : tf.softmax(routerLogits);
         return {
           h,
           moeInput,
@@ -266,9 +304,13 @@ function* forwardSteps(
       [h, moeInput, step.probs].forEach(hold);
       if (step.routerLogits) traced.push({ routerLogits: hold(step.routerLogits) });
       if (step.k && step.v) newCache.push({ k: hold(step.k), v: hold(step.v) });
+      const scoreColumns = step.probs.shape[1];
       const probsData = yield step.probs;
       free(step.probs);
-      if (options.training) routerEntropy.push(meanEntropy(probsData, config.num_local_experts));
+      if (options.training) {
+        // Sigmoid affinities are no distribution: their entropy is taken after normalising each row.
+        routerEntropy.push(meanEntropy(rowNormalised(probsData, moeConfig.gate, scoreColumns), scoreColumns));
+      }
       const moe = moeLayer(moeInput, moeWeights(model, layer, options.selectionBias?.[layer]), moeConfig, {
         training: options.training,
         stats: options.stats,
@@ -286,6 +328,7 @@ function* forwardSteps(
       if (moe.zLoss) zTerms.push(hold(moe.zLoss));
       expertTokens.push(moe.expertTokens);
       droppedSlots.push(moe.droppedSlots);
+      unroutedTokens.push(moe.unroutedTokens);
       if (moe.stats) {
         const { expertIndex, gateWeights, expertMeanProb, probs } = moe.stats;
         routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb, probs });
@@ -322,6 +365,7 @@ function* forwardSteps(
       zLoss,
       droppedSlots,
       routerEntropy,
+      unroutedTokens,
     };
   } finally {
     // Empty on success; after an exception, everything this pass still held.

@@ -65,6 +65,8 @@ export interface TrainProgress {
   routerEntropy: number[];
   /** Per layer: routed (token, choice) slots dropped by the capacity limit this step. */
   droppedSlots: number[];
+  /** Per layer: tokens no expert took this step (expert-choice routing only; absent otherwise). */
+  unroutedTokens?: number[];
   valLoss?: number;
 }
 
@@ -171,6 +173,7 @@ export class Training implements AsyncIterable<TrainProgress> {
       routerEntropy: r.routerEntropy,
       droppedSlots: r.droppedSlots,
     };
+    if (this.model.config.moe_routing === 'expert-choice') progress.unroutedTokens = r.unroutedTokens;
     const every = options.evalEvery ?? Infinity;
     if (this.validation.length > 0 && (this.next % every === 0 || this.next === options.steps)) {
       progress.valLoss = this.evaluate();
