@@ -99,6 +99,8 @@ export interface TrainProgressMessage {
   routerEntropy: number[];
   /** Per layer, routed slots the capacity limit dropped this step. */
   droppedSlots: number[];
+  /** Expert-choice runs only, per layer: tokens no expert took this step. */
+  unroutedTokens?: number[];
   /** True on the message that says the run has stopped for a pause (it comes after the step in flight). */
   paused: boolean;
   /** Mean over the steps after the first (which compiles kernels). */

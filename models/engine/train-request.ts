@@ -244,6 +244,7 @@ export class TrainingDesk {
       expertTokens: p.expertTokens,
       routerEntropy: p.routerEntropy,
       droppedSlots: p.droppedSlots,
+      ...(p.unroutedTokens ? { unroutedTokens: p.unroutedTokens } : {}),
       paused,
       ...this.speed(lane),
     });

@@ -47,12 +47,17 @@ export function softMoe(x: tf.Tensor3D, phi: tf.Tensor2D, experts: ExpertWeights
     const n = experts.length;
     const p = phi.shape[0] / n;
     if (!Number.isInteger(p) || p < 1) {
-      throw new RangeError(`Soft MoE needs the same number of slots for each of the ${n} experts; Φ has ${phi.shape[0]} rows.`);
+      throw new RangeError(
+        `Soft MoE needs the same number of slots for each of the ${n} experts; Φ has ${phi.shape[0]} rows.`,
+      );
     }
     const { dispatch, combine } = softMoeWeights(x, phi);
     const slotInputs = tf.matMul(dispatch, x, true, false); // X̃ = Dᵀ X: [groups, n·p, d]
     // Group the slots by expert, all groups together, for one grouped matmul per projection.
-    const byExpert = tf.reshape(tf.transpose(tf.reshape(slotInputs, [groups, n, p, d]), [1, 0, 2, 3]), [n * groups * p, d]);
+    const byExpert = tf.reshape(tf.transpose(tf.reshape(slotInputs, [groups, n, p, d]), [1, 0, 2, 3]), [
+      n * groups * p,
+      d,
+    ]);
     const out = groupedSwiGLU(byExpert as tf.Tensor2D, experts, new Array<number>(n).fill(groups * p));
     const slotOutputs = tf.reshape(tf.transpose(tf.reshape(out, [n, groups, p, d]), [1, 0, 2, 3]), [groups, n * p, d]);
     return tf.matMul(combine, slotOutputs) as tf.Tensor3D; // Y = C Ỹ: [groups, m, d]

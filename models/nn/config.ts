@@ -268,7 +268,9 @@ function readVariantFields(obj: JsonObject, config: MixtralConfig): void {
     config.num_slots_per_expert = readInt(obj, 'num_slots_per_expert', file);
   }
   if (scoring === 'sigmoid' && routing !== undefined && routing !== 'token-choice') {
-    throw new RangeError(`${file}: scoring_func "sigmoid" is a token-choice gate; it cannot go with moe_routing "${routing}".`);
+    throw new RangeError(
+      `${file}: scoring_func "sigmoid" is a token-choice gate; it cannot go with moe_routing "${routing}".`,
+    );
   }
 }
 

@@ -12,7 +12,7 @@
  * counts from params.ts, bytes per fp32 weight from memory.ts, genres from corpus.ts. Pure: no tfjs.
  */
 
-import { headDim, parseMixtralConfig, type MixtralConfig } from '../nn/config.ts';
+import { headDim, parseMixtralConfig, type MixtralConfig, type MoeRouting, type ScoringFunc } from '../nn/config.ts';
 import { formatBytes } from '../format.ts';
 import { GENRES } from '../text/corpus.ts';
 import { BYTES_PER_WEIGHT } from '../accounting/memory.ts';
@@ -36,6 +36,20 @@ export interface FreshModel {
   /** Grouped-query attention: K/V heads, each shared by heads / kvHeads query heads. */
   kvHeads: number;
   tieEmbeddings: boolean;
+  /**
+   * The designs after Mixtral, all optional (absent = Mixtral). Fine-grained experts need no field of their
+   * own: they are more, narrower experts with a larger K (models/moe/fine-grained.ts turns one into the other).
+   */
+  /** S shared experts every token uses, besides the K of N routed (DeepSeekMoE §3.2); default 0. */
+  sharedExperts?: number;
+  /** Router scores: 'softmax' (Mixtral, default) or 'sigmoid' (DeepSeek-V3 §2.1.2). */
+  scoring?: ScoringFunc;
+  /** 'token-choice' (default), 'expert-choice' (Zhou et al. 2022) or 'soft-moe' (Puigcerver et al. 2023). */
+  router?: MoeRouting;
+  /** Expert choice: average experts per token (the paper's capacity factor c); default K. */
+  expertCapacity?: number;
+  /** Soft MoE: slots per expert; default seqLen·K/N, the slot rows a top-K layer would compute. */
+  slotsPerExpert?: number;
 }
 
 /** A shipped or saved checkpoint to continue training (fine-tuning); its config.json fixes the sizes. */
@@ -184,8 +198,10 @@ export function activationFloats(config: MixtralConfig, batch: number, seqLen: n
   const d = config.hidden_size;
   const kvWidth = config.num_key_value_heads * headDim(config);
   const perChosenExpert = 14 * config.intermediate_size + 7 * d + 21;
+  // Shared experts keep what a chosen expert keeps, for every token (not fitted separately: an estimate).
+  const perToken = config.num_experts_per_tok + (config.n_shared_experts ?? 0);
   const perLayer =
-    n * (75 * d + 26 * kvWidth + 26 * config.num_local_experts + config.num_experts_per_tok * perChosenExpert) +
+    n * (75 * d + 26 * kvWidth + 26 * config.num_local_experts + perToken * perChosenExpert) +
     10 * batch * config.num_attention_heads * seqLen * seqLen;
   return config.num_hidden_layers * perLayer + n * (14 * config.vocab_size + 14 * d);
 }
@@ -258,7 +274,7 @@ function readFreshModel(raw: unknown, p: Problems): FreshModel {
   }
   const tie = field(raw, 'tieEmbeddings');
   if (typeof tie !== 'boolean') p.add(`tieEmbeddings must be true or false; got ${describe(tie)}.`);
-  return {
+  const model: FreshModel = {
     from: 'fresh',
     experts,
     topK,
@@ -269,6 +285,74 @@ function readFreshModel(raw: unknown, p: Problems): FreshModel {
     kvHeads: whole('The number of key/value heads', 'kvHeads', LIMITS.heads),
     tieEmbeddings: tie === true,
   };
+  readVariant(raw, p, model);
+  return model;
+}
+
+const SCORINGS: readonly ScoringFunc[] = ['softmax', 'sigmoid'];
+const ROUTERS: readonly MoeRouting[] = ['token-choice', 'expert-choice', 'soft-moe'];
+
+/** The optional post-Mixtral fields of a fresh model; each is copied only when given. */
+function readVariant(raw: unknown, p: Problems, model: FreshModel): void {
+  const shared = field(raw, 'sharedExperts');
+  if (shared !== undefined) {
+    model.sharedExperts = p.number('The number of shared experts', shared, {
+      min: 0,
+      max: LIMITS.experts,
+      integer: true,
+    });
+  }
+  const scoring = field(raw, 'scoring');
+  if (scoring !== undefined) {
+    if (SCORINGS.includes(scoring as ScoringFunc)) model.scoring = scoring as ScoringFunc;
+    else p.add(`The router scoring must be ${SCORINGS.join(' or ')}; got ${describe(scoring)}.`);
+  }
+  const router = field(raw, 'router');
+  if (router !== undefined) {
+    if (ROUTERS.includes(router as MoeRouting)) model.router = router as MoeRouting;
+    else p.add(`The routing must be one of ${ROUTERS.join(', ')}; got ${describe(router)}.`);
+  }
+  const capacity = field(raw, 'expertCapacity');
+  if (capacity !== undefined) {
+    model.expertCapacity = p.number('The expert-choice capacity (experts per token on average)', capacity, {
+      min: 0,
+      max: LIMITS.experts,
+      above: true,
+    });
+    if (model.expertCapacity > model.experts) {
+      p.add(
+        `The expert-choice capacity (${model.expertCapacity}) must not exceed the number of experts (${model.experts}).`,
+      );
+    }
+  }
+  const slots = field(raw, 'slotsPerExpert');
+  if (slots !== undefined) {
+    model.slotsPerExpert = p.number('The slots per expert', slots, { min: 1, max: LIMITS.seqLen, integer: true });
+  }
+  if (model.scoring === 'sigmoid' && model.router !== undefined && model.router !== 'token-choice') {
+    p.add(`The sigmoid gate picks experts for each token; it cannot be combined with ${model.router} routing.`);
+  }
+  if (capacity !== undefined && model.router !== 'expert-choice') {
+    p.add(
+      'An expert-choice capacity only applies with expert-choice routing; remove it or set router to expert-choice.',
+    );
+  }
+  if (slots !== undefined && model.router !== 'soft-moe') {
+    p.add('Slots per expert only apply to Soft MoE; remove them or set router to soft-moe.');
+  }
+}
+
+/** Refusals that need both the model and the routing options. */
+function checkVariantRouting(model: FreshModel, routing: RoutingOptions, p: Problems): void {
+  const router = model.router ?? 'token-choice';
+  if (router === 'token-choice') return;
+  const name = router === 'soft-moe' ? 'Soft MoE' : 'Expert choice';
+  if (routing.capacityFactor !== null) {
+    p.add(`${name} drops no routed token, so it takes no capacity factor; set the capacity factor to none.`);
+  }
+  if (routing.biasUpdateRate !== null) {
+    p.add(`${name} is balanced by construction, so bias balancing has nothing to do; turn it off.`);
+  }
 }
 
 function readRouting(raw: unknown, p: Problems, experts: number): RoutingOptions {
@@ -355,7 +439,26 @@ export function freshConfig(
     eos_token_id: context.endOfTextId,
     pad_token_id: null,
     ...(switchStyle ? { norm_topk_prob: false } : {}),
+    ...variantFields(model, seqLen),
   };
+}
+
+/** The config.json fields of the post-Mixtral options a fresh model sets; none for a Mixtral. */
+function variantFields(model: FreshModel, seqLen: number): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (model.sharedExperts) fields.n_shared_experts = model.sharedExperts;
+  if (model.scoring === 'sigmoid') fields.scoring_func = 'sigmoid';
+  if (model.router === 'expert-choice') {
+    fields.moe_routing = 'expert-choice';
+    fields.expert_choice_capacity_factor = model.expertCapacity ?? model.topK;
+  }
+  if (model.router === 'soft-moe') {
+    fields.moe_routing = 'soft-moe';
+    // As many slot rows per sequence as a top-K layer computes token rows: seqLen·K over N experts.
+    fields.num_slots_per_expert =
+      model.slotsPerExpert ?? Math.max(1, Math.round((seqLen * model.topK) / model.experts));
+  }
+  return fields;
 }
 
 /** Tokens the chosen genres hold in the training split, from the manifest's document index. */
@@ -401,6 +504,7 @@ export function validateTrainRun(input: unknown, context: TrainRunContext): Trai
   }
   const experts = model.from === 'fresh' ? model.experts : (checkpointConfig?.num_local_experts ?? NaN);
   const routing = readRouting(input.routing, p, experts);
+  if (model.from === 'fresh') checkVariantRouting(model, routing, p);
   const schedule = readSchedule(input.schedule, p, steps);
   const genres = readGenres(input.data, p);
   if (checkpointConfig && seqLen > checkpointConfig.max_position_embeddings) {

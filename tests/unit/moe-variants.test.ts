@@ -42,7 +42,13 @@ function gradientCheck(config: MoeConfig, xShape: number[], seed: number): void 
   const tensors = paramTensors(params);
   const init = tensors.map((t) => values(t).map((v) => v * 1.5));
   const shapes = tensors.map((t) => t.shape as [number, number]);
-  const x = tf.tensor(randomArray(xShape.reduce((a, b) => a * b, 1), seed + 1), xShape);
+  const x = tf.tensor(
+    randomArray(
+      xShape.reduce((a, b) => a * b, 1),
+      seed + 1,
+    ),
+    xShape,
+  );
   const c = tf.tensor(randomArray(x.size, seed + 2), xShape);
   const rebuild = (ws: tf.Tensor2D[]): MoeParams => {
     const n = params.experts.length;
@@ -258,13 +264,22 @@ describeBackends('moe variants', () => {
     const meanX = xs[0]!.map((_, j) => xs.reduce((a, x) => a + x[j]!, 0) / xs.length);
     const outs = ref.experts.map((e) => swiglu(e, meanX));
     const meanExpert = meanX.map((_, j) => outs.reduce((a, y) => a + y[j]!, 0) / n);
-    expect(maxAbsDiff(run(zero), xs.flatMap(() => meanExpert))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        run(zero),
+        xs.flatMap(() => meanExpert),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it('gradients match finite differences for shared, sigmoid (with its balance loss), expert choice and Soft MoE', () => {
     gradientCheck({ dModel: 6, dHidden: 4, numExperts: 3, topK: 1, sharedExperts: 1, auxLossCoef: 0.1 }, [8, 6], 1);
     gradientCheck({ dModel: 6, dHidden: 4, numExperts: 4, topK: 2, gate: 'sigmoid', auxLossCoef: 0.1 }, [2, 4, 6], 2);
-    gradientCheck({ dModel: 6, dHidden: 4, numExperts: 4, topK: 2, gate: 'expert-choice', zLossCoef: 0.01 }, [2, 4, 6], 3);
+    gradientCheck(
+      { dModel: 6, dHidden: 4, numExperts: 4, topK: 2, gate: 'expert-choice', zLossCoef: 0.01 },
+      [2, 4, 6],
+      3,
+    );
     gradientCheck({ dModel: 6, dHidden: 4, numExperts: 3, topK: 1, gate: 'soft-moe', slotsPerExpert: 2 }, [2, 4, 6], 4);
   });
 
