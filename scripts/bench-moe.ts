@@ -10,7 +10,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupNodeBackend } from '../models/node/backend-node.ts';
-import { benchmarkCase, type BenchResult, type Timing } from '../models/accounting/bench.ts';
+import { benchmarkCase, benchmarkVariant, type BenchResult, type Timing } from '../models/accounting/bench.ts';
+import type { VariantTiming } from '../models/accounting/bench.ts';
+import { fineGrained, isolateShared } from '../models/moe/fine-grained.ts';
+import type { MoeConfig } from '../models/moe/moe-layer.ts';
 import { describeFlags, parseFlags } from './args.ts';
 
 const FLAGS = {
@@ -23,6 +26,7 @@ const FLAGS = {
   reps: { type: 'number', default: 9, integer: true, min: 1, help: 'timed runs per measurement (median reported)' },
   warmup: { type: 'number', default: 2, integer: true, min: 0, help: 'untimed runs first' },
   quick: { type: 'boolean', help: 'N 2,8,16,32 × K 1,2 with 3 reps and 1 warm-up: about a minute on wasm' },
+  variants: { type: 'boolean', help: 'also time shared-expert and fine-grained layouts of N 8, K 2 (DeepSeekMoE)' },
   out: { type: 'string', default: 'bench-results/moe.json', help: 'where to write the JSON results' },
   help: { type: 'boolean', help: 'show this help' },
 } as const;
@@ -147,6 +151,38 @@ function settings(args: readonly string[]) {
   };
 }
 
+/**
+ * DeepSeekMoE's layouts at Mixtral-style N 8, K 2 (§3.1–3.2): the same expert parameters, total and active,
+ * cut finer or with one expert made shared. If cost tracks active parameters these rows time alike.
+ */
+function variantConfigs(d: number, h: number): Array<{ name: string; config: MoeConfig }> {
+  const base: MoeConfig = { dModel: d, dHidden: h, numExperts: 8, topK: 2 };
+  return [
+    { name: 'top-2 of 8', config: base },
+    { name: '1 shared + top-1 of 7', config: isolateShared(base, 1) },
+    { name: 'fine m=2: top-4 of 16', config: fineGrained(base, 2) },
+    { name: 'fine m=4: top-8 of 32', config: fineGrained(base, 4) },
+    { name: 'fine m=4, 1 shared: top-7 of 31', config: isolateShared(fineGrained(base, 4), 1) },
+  ];
+}
+
+async function benchVariants(backend: string, flags: ReturnType<typeof settings>): Promise<VariantRow[]> {
+  await setupNodeBackend(backend as 'wasm' | 'cpu');
+  const rows: VariantRow[] = [];
+  for (const { name, config } of variantConfigs(flags.d, flags.h)) {
+    const t = await benchmarkVariant(config, flags.tokens, flags.reps, flags.warmup);
+    const row = { backend, name, ...t };
+    rows.push(row);
+    console.log(
+      `${backend.padEnd(7)} ${name.padEnd(32)} │ ${String(t.activeParams).padStart(7)} ${String(t.totalParams).padStart(8)} │` +
+        `${t.fwdMs.toFixed(1).padStart(7)} ${t.fwdBwdMs.toFixed(1).padStart(7)}`,
+    );
+  }
+  return rows;
+}
+
+type VariantRow = VariantTiming & { backend: string; name: string };
+
 async function main(): Promise<void> {
   const flags = settings(process.argv.slice(2));
   if (flags.help) {
@@ -160,6 +196,12 @@ async function main(): Promise<void> {
   console.log(HEADER);
   const rows: Row[] = [];
   for (const backend of flags.backends) rows.push(...(await benchBackend(backend, flags)));
+  const variants: VariantRow[] = [];
+  if (flags.variants) {
+    console.log('\nLayouts of equal expert parameters (DeepSeekMoE §3.1–3.2), sparse layer:');
+    console.log('backend   layout                           │  active    total │ fwd ms f+b ms');
+    for (const backend of flags.backends) variants.push(...(await benchVariants(backend, flags)));
+  }
   const ratios = targets(rows);
   console.log('\nTargets (from medians; the same ratio from the fastest runs in brackets):');
   for (const [name, r] of Object.entries(ratios)) {
@@ -177,7 +219,7 @@ async function main(): Promise<void> {
     warmup: flags.warmup,
   };
   mkdirSync(dirname(flags.out), { recursive: true });
-  writeFileSync(flags.out, JSON.stringify({ meta, rows, ratios }, null, 2) + '\n');
+  writeFileSync(flags.out, JSON.stringify({ meta, rows, ratios, variants }, null, 2) + '\n');
   console.log(`\nWrote ${flags.out}`);
 }
 

@@ -100,7 +100,8 @@ async function peakBytes(run: () => tf.Tensor[], ownBytes: number): Promise<numb
 }
 
 function trainable(p: MoeParams): tf.Variable[] {
-  return [p.wGate, ...p.experts.flatMap((w) => [w.w1, w.w2, w.w3])] as tf.Variable[];
+  const shared = p.shared ? [p.shared.w1, p.shared.w2, p.shared.w3] : [];
+  return [p.wGate, ...p.experts.flatMap((w) => [w.w1, w.w2, w.w3]), ...shared] as tf.Variable[];
 }
 
 /** Forward and forward+backward closures for one implementation. */
@@ -126,6 +127,43 @@ export function workloads(
       return [value, ...Object.values(grads)];
     },
   };
+}
+
+/** One post-Mixtral layout's timing (`npm run bench:moe` variant rows): the sparse layer only. */
+export interface VariantTiming {
+  config: MoeConfig;
+  /** Expert parameters one token uses (routed K plus shared), and all the layer holds. */
+  activeParams: number;
+  totalParams: number;
+  fwdMs: number;
+  fwdBwdMs: number;
+}
+
+/** Median forward and forward+backward time of the sparse layer for any MoE config (shared, fine-grained…). */
+export async function benchmarkVariant(
+  config: MoeConfig,
+  tokens: number,
+  reps: number,
+  warmup: number,
+): Promise<VariantTiming> {
+  const x = tf.randomNormal([tokens, config.dModel], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const params = initMoeParams(config, 7);
+  try {
+    const { fwd, fwdBwd } = workloads('sparse', x, config, params, params.experts[0]!);
+    const [f, fb] = await timeInterleaved([fwd, fwdBwd], reps, warmup);
+    const out = moeLayer(x, params, config, { stats: true });
+    tf.dispose([out.output, ...(out.auxLoss ? [out.auxLoss] : [])]);
+    const stats = out.stats!;
+    return {
+      config,
+      activeParams: stats.params.active,
+      totalParams: stats.params.total,
+      fwdMs: f!.median,
+      fwdBwdMs: fb!.median,
+    };
+  } finally {
+    tf.dispose([x, ...trainable(params)]);
+  }
 }
 
 /** Times the three implementations for one (N, K) on the active backend; frees everything it made. */
