@@ -132,6 +132,10 @@ export class Engine {
         const { run, ids } = payload as EngineRequests['trainedLogits'];
         return (await this.desk.logits(run, ids)) as EngineResults[T];
       }
+      case 'routeTrained': {
+        const { run, text } = payload as EngineRequests['routeTrained'];
+        return (await this.desk.routeTrained(run, text)) as EngineResults[T];
+      }
       case 'exportTrained':
         return (await this.desk.exportZip((payload as EngineRequests['exportTrained']).run)) as EngineResults[T];
       case 'importTrained': {

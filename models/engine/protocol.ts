@@ -40,10 +40,32 @@ export interface EngineRequests {
   train: TrainRequest;
   /** Logits of a trained or imported model (kept in the engine by its run id) for token ids. */
   trainedLogits: { run: string; ids: number[] };
+  /** How a trained or imported model routes one passage (lesson "After Mixtral"): every layer, every token. */
+  routeTrained: { run: string; text: string };
   /** A trained or imported model's checkpoint zip (float32 weights). */
   exportTrained: { run: string };
   /** Reads a checkpoint zip, verifies it, keeps the model under `run`. */
   importTrained: { run: string; bytes: Uint8Array };
+}
+
+/** A passage through a kept model, for the routing view of the post-Mixtral variants. */
+export interface TrainedRouting {
+  /** Each token's text, the leading end-of-text included (every training window starts after one). */
+  tokens: string[];
+  numExperts: number;
+  /** Experts every token goes through besides the routed ones (not listed in `experts`). */
+  sharedExperts: number;
+  /** 'token-choice' (with softmax or sigmoid scores), 'expert-choice' or 'soft-moe'. */
+  routing: 'token-choice' | 'expert-choice' | 'soft-moe';
+  scoring: 'softmax' | 'sigmoid';
+  layers: {
+    /** Per token, the routed experts it reached, best first (none at all is possible under expert choice). */
+    experts: number[][];
+    /** Their weights, same shape (Soft MoE: the token's combine weight summed over each expert's slots). */
+    weights: number[][];
+    /** Tokens (Soft MoE: slots) each expert processed. */
+    expertTokens: number[];
+  }[];
 }
 
 /** One lane of a training request. */
@@ -258,6 +280,7 @@ export interface EngineResults {
   decodeSpeed: { prefillMs: number; msPerToken: number; tokens: number };
   train: TrainResult;
   trainedLogits: number[][];
+  routeTrained: TrainedRouting;
   exportTrained: Uint8Array;
   importTrained: ImportedCheckpoint;
 }

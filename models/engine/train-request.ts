@@ -10,7 +10,14 @@ import { Lab } from '../lab.ts';
 import { genreSubset, readTokenData, type TokenDataManifest, type TokenSplit } from '../text/token-data.ts';
 import { nextTask, type Training, type TrainProgress } from '../training/trainer.ts';
 import { validateTrainRun, type TrainRun } from '../training/train-config.ts';
-import type { ImportedCheckpoint, TrainProgressMessage, TrainRequest, TrainResult, TrainedRun } from './protocol.ts';
+import type {
+  ImportedCheckpoint,
+  TrainedRouting,
+  TrainProgressMessage,
+  TrainRequest,
+  TrainResult,
+  TrainedRun,
+} from './protocol.ts';
 
 /** What the train request needs from the engine around it. */
 export interface TrainContext {
@@ -289,6 +296,36 @@ export class TrainingDesk {
   /** Logits of a kept model for ready-made ids: [ids.length][vocab]. */
   async logits(id: string, ids: number[]): Promise<number[][]> {
     return this.require(id).lab.logits(ids);
+  }
+
+  /**
+   * How a kept model routes `text` (cut to its context), layer by layer: one batch of one window, so
+   * expert choice and Soft MoE see the passage as the one sequence they work within.
+   */
+  async routeTrained(id: string, text: string): Promise<TrainedRouting> {
+    const { lab } = this.require(id);
+    const ids = lab.encode(text).slice(0, lab.config.max_position_embeddings);
+    const layers = await lab.routeIds([ids]);
+    const perToken = <T>(flat: ArrayLike<T>, width: number): T[][] =>
+      ids.map((_, t) => Array.from({ length: width }, (_, j) => flat[t * width + j]!));
+    return {
+      tokens: ids.map((tokenId) => lab.tokenizer.decode([tokenId])),
+      numExperts: lab.config.num_local_experts,
+      sharedExperts: lab.config.n_shared_experts ?? 0,
+      routing: lab.config.moe_routing ?? 'token-choice',
+      scoring: lab.config.scoring_func ?? 'softmax',
+      layers: layers.map((layer) => {
+        const width = layer.expertIndex.length / ids.length;
+        const experts = perToken(layer.expertIndex, width);
+        const weights = perToken(layer.gateWeights, width);
+        // Expert choice pads each token's list with −1 (models/moe/moe-layer.ts RoutingStats).
+        return {
+          experts: experts.map((row) => row.filter((e) => e >= 0)),
+          weights: weights.map((row, t) => row.filter((_, j) => experts[t]![j]! >= 0)),
+          expertTokens: Array.from(layer.expertTokens),
+        };
+      }),
+    };
   }
 
   /** A kept model's checkpoint zip (float32 weights). */
