@@ -14,6 +14,8 @@ import { sparseBenchSchema } from './sparse-bench-state.ts';
 import { defaults, readPageState } from './url-state.ts';
 import { privateEngine, type EngineClient } from './engine-client.ts';
 import { argmaxAll } from './quiz-check.ts';
+import { expertChoiceCapacity } from '../models/moe/expert-choice.ts';
+import { variantsSchema, VARIANTS_PASSAGE } from './after-mixtral-state.ts';
 
 export interface Measured {
   /** Every value that counts as right (more than one when experts tie). */
@@ -90,6 +92,25 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
         accepted: [expert],
         shown: `expert ${expert}`,
         detail: `Token ${m.token} is “${token.text}”; layer ${m.layer} of ${m.checkpoint} ranks expert ${expert} first at K = ${m.k}.`,
+      };
+    }
+    case 'after-mixtral-expert-capacity': {
+      // The passage's tokens as the widget's models see them: routed by a shipped checkpoint of the same tokenizer.
+      const checkpoint = checkpointById('e8-top2');
+      if (!checkpoint) throw new Error('The e8-top2 checkpoint was not built with this site.');
+      const client = await quizEngine(readPageState(variantsSchema).state.backend);
+      if (loadedCheckpoint !== checkpoint.id) {
+        loadedCheckpoint = '';
+        await client.request('load', { checkpoint });
+        loadedCheckpoint = checkpoint.id;
+      }
+      const routed = await client.request('route', { text: VARIANTS_PASSAGE, topK: 2 });
+      const tokens = routed.tokens.length;
+      const c = expertChoiceCapacity(tokens, m.factor, m.numExperts);
+      return {
+        accepted: [c],
+        shown: `${c} tokens`,
+        detail: `The passage is ${tokens} tokens (its leading end-of-text included); ⌈${tokens} · ${m.factor} / ${m.numExperts}⌉ = ${c}.`,
       };
     }
     case 'bench-peak-mb': {

@@ -56,6 +56,15 @@ const liveMeasure = z.discriminatedUnion('measure', [
     topK: int(1, 64),
     tokens: int(1, 4096),
   }),
+  /**
+   * "After Mixtral": under expert choice, the tokens each expert takes of the widget's passage, c = ⌈T·factor/N⌉
+   * with T the passage's tokens as the course's tokenizer splits it (measured through the engine).
+   */
+  z.object({
+    measure: z.literal('after-mixtral-expert-capacity'),
+    numExperts: int(1, 64),
+    factor: z.number().positive().max(64),
+  }),
 ]);
 
 /** A number the reader reads off the lesson's widget; `{answer}` in the explanation becomes the measured value. */

@@ -178,3 +178,24 @@ it('every variant trains: the loss falls over 30 steps, and expert choice report
     lab.dispose();
   }
 }, 120_000);
+
+it('reads each preset’s design from its config.json: shared experts, width, sigmoid scores, selection bias', async () => {
+  const { MODEL_PRESETS } = await import('../../models/accounting/presets/index.ts');
+  const { moeDesign } = await import('../../models/accounting/moe-designs.ts');
+  const design = (id: string) => moeDesign(MODEL_PRESETS.find((p) => p.id === id)!.config);
+  expect(design('deepseek-v3')).toEqual({
+    routedExperts: 256,
+    topK: 8,
+    sharedWidth: 1,
+    expertWidth: 2048,
+    widthOverD: 2048 / 7168,
+    scoring: 'sigmoid',
+    selectionBias: true,
+  });
+  expect(design('qwen1.5-moe-a2.7b')).toMatchObject({ routedExperts: 60, topK: 4, sharedWidth: 4, scoring: 'softmax' });
+  expect(design('mixtral-8x7b')).toMatchObject({ routedExperts: 8, topK: 2, sharedWidth: 0, widthOverD: 3.5 });
+  expect(design('switch-base-8')).toMatchObject({ routedExperts: 8, topK: 1 });
+  expect(design('mistral-7b')).toBeNull();
+  // Every MoE preset is read (a family added to the presets without a reader here fails this).
+  for (const p of MODEL_PRESETS.filter((m) => m.id !== 'mistral-7b')) expect(moeDesign(p.config), p.id).not.toBeNull();
+});
