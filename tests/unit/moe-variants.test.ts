@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { matVec, moeForward, randomMoEParams, softmax, swiglu } from '../../models/moe/gate.ts';
-import type { MoEParams, SwiGLUExpert } from '../../models/moe/gate.ts';
+import type { SwiGLUExpert } from '../../models/moe/gate.ts';
 import { initMoeParams, moeLayer } from '../../models/moe/moe-layer.ts';
 import type { MoeConfig, MoeParams } from '../../models/moe/moe-layer.ts';
 import { expertChoiceCapacity, expertChoiceGate } from '../../models/moe/expert-choice.ts';
