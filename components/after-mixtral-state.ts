@@ -5,7 +5,7 @@ import { VARIANTS, type Variant } from '../models/training/variant-runs.ts';
 import type { Field, Schema } from './url-state.ts';
 
 /** Fixed step counts: each a few seconds to a few minutes in a tab, none long enough to freeze it. */
-export const STEP_CHOICES = [20, 50, 100, 200, 400] as const;
+export const STEP_CHOICES = [10, 20, 50, 100, 200, 400] as const;
 export const LAYER_CHOICES = [1, 2] as const;
 
 /** The passage both trained models route: news prose in the Brown Corpus's manner, short enough for one context. */

@@ -1,7 +1,8 @@
 // "After Mixtral" in real Chromium on wasm: every post-Mixtral design races plain top-2 for a few steps with
 // both losses falling; the routing view shows each design's signature (the shared expert on every token;
 // under expert choice every expert at its capacity and some tokens with no expert); training the same race
-// again leaves the engine's tensors where they were; no console errors; no serious accessibility issues.
+// again leaves the engine's tensors where they were; the live quiz question is checked against the capacity
+// the engine measures; no console errors; no serious accessibility issues.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -38,6 +39,7 @@ describe('lesson "After Mixtral": the variants race', () => {
     await page.locator(WIDGET).scrollIntoViewIfNeeded();
     await page.locator(`${WIDGET}[data-phase="ready"]`).waitFor({ timeout: 120_000 });
 
+    let capacityShown = 0;
     for (const variant of ['shared', 'fine-grained', 'sigmoid', 'expert-choice', 'soft-moe']) {
       const losses = await race(page, variant);
       for (const [lane, xs] of Object.entries(losses)) {
@@ -61,6 +63,7 @@ describe('lesson "After Mixtral": the variants race', () => {
         const perExpert = JSON.parse((await routing.getAttribute('data-expert-tokens')) ?? '[]') as number[];
         const capacity = Math.ceil((count * 2) / 8);
         assert.deepEqual(perExpert, new Array(8).fill(capacity), 'every expert takes its capacity');
+        capacityShown = capacity;
         assert.ok(
           perToken.some((n) => n === 0),
           'some tokens get no expert',
@@ -85,8 +88,26 @@ describe('lesson "After Mixtral": the variants race', () => {
 
     // The same race again replaces the kept models: the engine holds as many tensors as before.
     const held = await engineMemory(page);
+    await page.getByTestId('variants-steps').selectOption('10');
     await race(page, 'soft-moe');
     assert.equal(await engineMemory(page), held, 'tf.memory() flat across races');
+
+    // The live question: what the routing view showed is what the quiz measures.
+    const quiz = page.locator('[data-testid="quiz"]');
+    await quiz.scrollIntoViewIfNeeded();
+    await page.locator('[data-testid="quiz"][data-hydrated="true"]').waitFor();
+    const question = page.locator('[data-question="expert-capacity"]');
+    await question.getByLabel(/Your answer/).fill(String(capacityShown));
+    await question.getByRole('button', { name: 'Check' }).click();
+    const result = question.locator('.result p').first();
+    await result.waitFor({ timeout: 120_000 });
+    // "Measuring…" first; the verdict once the check button is usable again.
+    await page.waitForFunction(
+      () => !document.querySelector('[data-question="expert-capacity"] button')?.hasAttribute('disabled'),
+      null,
+      { timeout: 120_000 },
+    );
+    assert.match((await result.textContent()) ?? '', new RegExp(`^Right\\. .*takes ${capacityShown} tokens`));
 
     assert.deepEqual(await seriousA11yViolations(page), []);
     assert.deepEqual(errors, []);
