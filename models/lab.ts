@@ -329,11 +329,15 @@ export class Lab {
 
   /**
    * Routing of ready-made windows of token ids (no end-of-text added), all of one length, as one batch.
-   * Tokens are batch-major in the result: token t of window b is row b·seq + t.
+   * Tokens are batch-major in the result: token t of window b is row b·seq + t. `selectionBias`, per layer
+   * [N], is a bias-balanced run's learnt bias (`Training.selectionBias()`), added to the scores for the choice.
    * @example
    * const layers = await lab.routeIds([[5, 9, 2], [7, 7, 1]], { k: 2 });
    */
-  async routeIds(windows: readonly (readonly number[])[], options: { k?: number } = {}): Promise<LayerRouting[]> {
+  async routeIds(
+    windows: readonly (readonly number[])[],
+    options: { k?: number; selectionBias?: readonly (readonly number[])[] } = {},
+  ): Promise<LayerRouting[]> {
     const k = this.checkK(options.k);
     const seq = windows[0]?.length ?? 0;
     if (seq === 0 || windows.some((w) => w.length !== seq)) {
@@ -341,7 +345,8 @@ export class Lab {
     }
     const input = tf.tensor2d(Int32Array.from(windows.flat()), [windows.length, seq], 'int32');
     try {
-      const { logits, routing } = await mixtralForwardAsync(this.model, input, { stats: true, topK: k });
+      const selectionBias = options.selectionBias?.map((layer) => Float32Array.from(layer));
+      const { logits, routing } = await mixtralForwardAsync(this.model, input, { stats: true, topK: k, selectionBias });
       logits.dispose();
       return routing ?? [];
     } finally {

@@ -145,6 +145,8 @@ export interface TrainedRun {
   /** True when the weights are the last snapshot (the backend failed after it). */
   fromSnapshot: boolean;
   error: string | null;
+  /** Bias-balanced runs only: per layer, the selection bias [N] the run learnt (not in the checkpoint). */
+  selectionBias?: number[][];
 }
 
 export interface TrainResult {

@@ -55,11 +55,19 @@ interface Lane {
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** A model trained or imported in this page, with the selection bias its training learnt (if any). */
+interface Kept {
+  lab: Lab;
+  tokenizerJson: unknown;
+  /** Per layer, bias balancing's bias [N] (DeepSeek-V3 §2.1.2); absent when the run did not balance by bias. */
+  selectionBias?: number[][];
+}
+
 /** Fetches, verifies and keeps the token data (one download per page: the URLs carry content hashes). */
 export class TrainingDesk {
   private data: { key: string; value: Promise<TokenData> } | null = null;
   /** Models trained or imported in this page, by the page's id: for logits and export. */
-  private readonly kept = new Map<string, { lab: Lab; tokenizerJson: unknown }>();
+  private readonly kept = new Map<string, Kept>();
 
   private async tokenData(urls: Record<string, string>, context: TrainContext): Promise<TokenData> {
     const key = JSON.stringify(urls);
@@ -263,7 +271,13 @@ export class TrainingDesk {
     let fromSnapshot = false;
     try {
       zip = checkpointZip(await lane.lab.save());
-      this.kept.set(lane.id, { lab: lane.lab, tokenizerJson: lane.tokenizerJson });
+      // Bias balancing's learnt bias is the trainer's, not a weight: kept so the model routes as it trained.
+      const selectionBias = lane.training.selectionBias();
+      this.kept.set(lane.id, {
+        lab: lane.lab,
+        tokenizerJson: lane.tokenizerJson,
+        ...(selectionBias ? { selectionBias } : {}),
+      });
     } catch (error) {
       lane.lab.dispose();
       if (lane.snapshot) {
@@ -278,7 +292,9 @@ export class TrainingDesk {
       failure ??= message(error);
     }
     const params = countOf(lane.lab);
+    const selectionBias = lane.training.selectionBias();
     return {
+      ...(selectionBias ? { selectionBias } : {}),
       id: lane.id,
       stepsDone: fromSnapshot ? lane.snapshot!.step : lane.training.stepsDone,
       steps: lane.run.steps,
@@ -303,9 +319,9 @@ export class TrainingDesk {
    * expert choice and Soft MoE see the passage as the one sequence they work within.
    */
   async routeTrained(id: string, text: string): Promise<TrainedRouting> {
-    const { lab } = this.require(id);
+    const { lab, selectionBias } = this.require(id);
     const ids = lab.encode(text).slice(0, lab.config.max_position_embeddings);
-    const layers = await lab.routeIds([ids]);
+    const layers = await lab.routeIds([ids], { selectionBias });
     const perToken = <T>(flat: ArrayLike<T>, width: number): T[][] =>
       ids.map((_, t) => Array.from({ length: width }, (_, j) => flat[t * width + j]!));
     return {
@@ -367,7 +383,7 @@ export class TrainingDesk {
     }
   }
 
-  private require(id: string): { lab: Lab; tokenizerJson: unknown } {
+  private require(id: string): Kept {
     const kept = this.kept.get(id);
     if (!kept) throw new Error(`No trained model named "${id}" is in memory; train or import one first.`);
     return kept;

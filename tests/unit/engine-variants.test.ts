@@ -9,6 +9,8 @@ import type { TrainProgressMessage } from '../../models/engine/protocol.ts';
 import { setupNodeBackend } from '../../models/node/backend-node.ts';
 import { DEFAULT_TRAIN_RUN } from '../../models/training/train-config.ts';
 import { expertChoiceCapacity } from '../../models/moe/expert-choice.ts';
+import { checkpointFilesFromZip } from '../../models/checkpoint/checkpoint-zip.ts';
+import { Lab } from '../../models/lab.ts';
 
 const DATA = {
   'manifest.json': 'models/data/manifest.json',
@@ -91,4 +93,36 @@ describe('engine: post-Mixtral variants (wasm, in Node)', () => {
     expect(perToken.some((n) => n === 0)).toBe(true);
     expect(Math.max(...perToken)).toBeGreaterThan(2);
   }, 180_000);
+
+  it('routes a bias-balanced model with the bias its training learnt', async () => {
+    // γ = 1 for 3 steps: biases of whole units, which swamp sigmoid scores in (0, 1), so the choice is the bias's.
+    const run = {
+      ...small({ scoring: 'sigmoid' }),
+      steps: 3,
+      schedule: { ...DEFAULT_TRAIN_RUN.schedule, warmup: 1 },
+      routing: { ...DEFAULT_TRAIN_RUN.routing, biasUpdateRate: 1 },
+    };
+    const request = {
+      runs: [{ id: 'sig', run }],
+      data: DATA,
+      tokenizer: 'models/checkpoints/tokenizer.json',
+      evalEvery: 3,
+      evalWindows: 2,
+    };
+    const result = await engine.handle('train', request, recorder([]));
+    expect(result.error).toBeNull();
+    const bias = result.runs[0]!.selectionBias!;
+    expect(bias).toHaveLength(1);
+    expect(Math.max(...bias[0]!.map(Math.abs))).toBeGreaterThan(0.5);
+    const routed = await engine.handle('routeTrained', { run: 'sig', text: PASSAGE }, recorder([]));
+    // The same weights from the zip, routed with and without that bias: the view matches "with".
+    const lab = await Lab.load(await checkpointFilesFromZip(result.runs[0]!.checkpoint!));
+    const ids = lab.encode(PASSAGE);
+    const firsts = (layer: { expertIndex: Int32Array }): number[] => ids.map((_, t) => layer.expertIndex[t * 2]!);
+    const [withBias] = await lab.routeIds([ids], { selectionBias: bias });
+    const [without] = await lab.routeIds([ids]);
+    lab.dispose();
+    expect(routed.layers[0]!.experts.map((row) => row[0])).toEqual(firsts(withBias!));
+    expect(firsts(withBias!)).not.toEqual(firsts(without!));
+  }, 60_000);
 });

@@ -102,6 +102,14 @@ it('saves and reloads a shared-expert, sigmoid-gated model exactly (checkpoint f
   expect([...reloaded.tensors().keys()]).toContain('model.layers.1.block_sparse_moe.shared_experts.down_proj.weight');
   const ids = lab.encode('The jury said');
   expect(await reloaded.logits(ids)).toEqual(await lab.logits(ids));
+  // A selection bias steers the choice: +10 on expert 2 puts it first for every token.
+  const [biased] = await lab.routeIds([ids], {
+    selectionBias: [
+      [0, 0, 10],
+      [0, 0, 0],
+    ],
+  });
+  expect(Array.from(biased!.expertIndex)).toEqual(ids.map(() => 2));
   reloaded.dispose();
   lab.dispose();
 });
