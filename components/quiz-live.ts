@@ -14,7 +14,7 @@ import { sparseBenchSchema } from './sparse-bench-state.ts';
 import { defaults, readPageState } from './url-state.ts';
 import { privateEngine, type EngineClient } from './engine-client.ts';
 import { argmaxAll } from './quiz-check.ts';
-import { expertChoiceCapacity } from '../models/moe/expert-choice.ts';
+import { expertChoiceCapacity } from '../models/moe/expert-choice-capacity.ts';
 import { variantsSchema, VARIANTS_PASSAGE } from './after-mixtral-state.ts';
 
 export interface Measured {

@@ -16,14 +16,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DispatchPlan } from './dispatch.ts';
 import { readScores } from './router.ts';
+import { expertChoiceCapacity } from './expert-choice-capacity.ts';
 
-/** c = ⌈groupTokens · capacityFactor / numExperts⌉, at most the group's tokens (Zhou et al. 2022, §3.1). */
-export function expertChoiceCapacity(groupTokens: number, capacityFactor: number, numExperts: number): number {
-  if (!(capacityFactor > 0)) {
-    throw new RangeError(`The expert-choice capacity factor must be above 0; got ${capacityFactor}.`);
-  }
-  return Math.min(groupTokens, Math.ceil((groupTokens * capacityFactor) / numExperts));
-}
+export { expertChoiceCapacity };
 
 /** Who went where under expert choice. Slot id t·N + e means "token t at expert e". */
 export interface ExpertChoiceRouting {
