@@ -50,6 +50,8 @@ export interface LayerRouting {
   expertMeanProb: Float32Array;
   /** Router probabilities over all experts, per token: [tokens, numExperts]. */
   probs: Float32Array;
+  /** 1 where the capacity limit dropped that choice (the token kept only its residual for it): [tokens, k]. */
+  dropped: Uint8Array;
 }
 
 export interface ForwardResult {
@@ -288,7 +290,9 @@ function* forwardSteps(
       droppedSlots.push(moe.droppedSlots);
       if (moe.stats) {
         const { expertIndex, gateWeights, expertMeanProb, probs } = moe.stats;
-        routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb, probs });
+        const dropped = new Uint8Array(expertIndex.length);
+        for (const [t, j] of moe.stats.dropped) dropped[t * moeConfig.topK + j] = 1;
+        routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb, probs, dropped });
       }
     }
     const logits = tf.tidy(() => {
