@@ -98,6 +98,8 @@ export interface TrainProgressMessage {
   expertTokens: number[][];
   /** Per layer, mean router entropy (nats). */
   routerEntropy: number[];
+  /** Per layer, each expert's mean router probability Pᵢ this step: [layers][N] (the Switch balancing loss's P). */
+  routerMeanProb?: number[][];
   /** Per layer, routed slots the capacity limit dropped this step. */
   droppedSlots: number[];
   /** True on the message that says the run has stopped for a pause (it comes after the step in flight). */

@@ -243,6 +243,7 @@ export class TrainingDesk {
       gradNorm: p.gradNorm,
       expertTokens: p.expertTokens,
       routerEntropy: p.routerEntropy,
+      routerMeanProb: p.routerMeanProb,
       droppedSlots: p.droppedSlots,
       paused,
       ...this.speed(lane),

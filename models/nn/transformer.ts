@@ -70,6 +70,8 @@ export interface ForwardResult {
   droppedSlots: number[];
   /** In training, per layer: mean router entropy −Σᵢ pᵢ log pᵢ over tokens, in nats (log N = uniform). */
   routerEntropy: number[];
+  /** In training, per layer: each expert's mean router probability Pᵢ over tokens (Switch eq. 6): [N]. */
+  routerMeanProb: number[][];
 }
 
 /** Mean over tokens of −Σᵢ pᵢ log pᵢ, from probabilities already on the host: [tokens, n]. */
@@ -77,6 +79,14 @@ function meanEntropy(probs: Float32Array, n: number): number {
   let sum = 0;
   for (const p of probs) if (p > 0) sum -= p * Math.log(p);
   return sum / (probs.length / n);
+}
+
+/** Each expert's mean probability over tokens, from probabilities already on the host: [tokens, n] → [n]. */
+function meanProbs(probs: Float32Array, n: number): number[] {
+  const out = new Array<number>(n).fill(0);
+  probs.forEach((p, i) => (out[i % n]! += p));
+  const tokens = probs.length / n;
+  return out.map((s) => s / tokens);
 }
 
 /** One layer's intermediate results, for checking the port stage by stage. */
@@ -231,6 +241,7 @@ function* forwardSteps(
   const zTerms: tf.Scalar[] = [];
   const droppedSlots: number[] = [];
   const routerEntropy: number[] = [];
+  const routerMeanProb: number[][] = [];
   const traced: { routerLogits: tf.Tensor2D; hidden?: tf.Tensor3D }[] = [];
   // Tensors alive between steps; freed here if anything throws half-way.
   const live = new Set<tf.Tensor>();
@@ -270,7 +281,10 @@ function* forwardSteps(
       if (step.k && step.v) newCache.push({ k: hold(step.k), v: hold(step.v) });
       const probsData = yield step.probs;
       free(step.probs);
-      if (options.training) routerEntropy.push(meanEntropy(probsData, config.num_local_experts));
+      if (options.training) {
+        routerEntropy.push(meanEntropy(probsData, config.num_local_experts));
+        routerMeanProb.push(meanProbs(probsData, config.num_local_experts));
+      }
       const moe = moeLayer(moeInput, moeWeights(model, layer, options.selectionBias?.[layer]), moeConfig, {
         training: options.training,
         stats: options.stats,
@@ -326,6 +340,7 @@ function* forwardSteps(
       zLoss,
       droppedSlots,
       routerEntropy,
+      routerMeanProb,
     };
   } finally {
     // Empty on success; after an exception, everything this pass still held.

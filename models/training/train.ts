@@ -57,6 +57,8 @@ export interface TrainStepResult {
   droppedSlots: number[];
   /** Per layer: mean router entropy over this batch's tokens (nats). */
   routerEntropy: number[];
+  /** Per layer: each expert's mean router probability Pᵢ over this batch's tokens: [N]. */
+  routerMeanProb: number[][];
 }
 
 function batchTensors(batch: Batch): { ids: tf.Tensor2D; targets: tf.Tensor2D } {
@@ -81,6 +83,7 @@ export function trainStep(
   let expertTokens: Int32Array[] = [];
   let droppedSlots: number[] = [];
   let routerEntropy: number[] = [];
+  let routerMeanProb: number[][] = [];
   let zLoss = null as tf.Scalar | null; // set inside the tape's closure
   const rawGrads: tf.NamedTensorMap = {};
   let clipped: tf.NamedTensorMap = {};
@@ -91,7 +94,7 @@ export function trainStep(
         capacityFactor: options.capacityFactor,
         selectionBias: options.selectionBias,
       });
-      ({ expertTokens, droppedSlots, routerEntropy } = result);
+      ({ expertTokens, droppedSlots, routerEntropy, routerMeanProb } = result);
       zLoss = result.zLoss === null ? null : tf.keep(result.zLoss);
       const ce = crossEntropy(result.logits, targets);
       // Copies, read after the tape: the returned total is disposed with the tape's other outputs.
@@ -112,7 +115,7 @@ export function trainStep(
     const loss = values[0]!;
     const aux = kept.length > 1 ? values[1]! : 0;
     const z = zLoss ? values[kept.length]! : 0;
-    return { loss, aux, gradNorm: norm, expertTokens, zLoss: z, droppedSlots, routerEntropy };
+    return { loss, aux, gradNorm: norm, expertTokens, zLoss: z, droppedSlots, routerEntropy, routerMeanProb };
   } finally {
     tf.dispose([ids, targets, ...kept, ...Object.values(rawGrads), ...Object.values(clipped)]);
     zLoss?.dispose();

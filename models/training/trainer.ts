@@ -63,6 +63,8 @@ export interface TrainProgress {
   zLoss: number;
   /** Per layer: mean router entropy over the batch's tokens, nats (log N when every expert is equally likely). */
   routerEntropy: number[];
+  /** Per layer: each expert's mean router probability Pᵢ this step: [layers][N]. */
+  routerMeanProb: number[][];
   /** Per layer: routed (token, choice) slots dropped by the capacity limit this step. */
   droppedSlots: number[];
   valLoss?: number;
@@ -169,6 +171,7 @@ export class Training implements AsyncIterable<TrainProgress> {
       expertTokens: r.expertTokens.map((layer) => Array.from(layer)),
       zLoss: r.zLoss,
       routerEntropy: r.routerEntropy,
+      routerMeanProb: r.routerMeanProb,
       droppedSlots: r.droppedSlots,
     };
     const every = options.evalEvery ?? Infinity;
