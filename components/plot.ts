@@ -11,6 +11,7 @@ export {
   text,
   cell,
   rectY,
+  rect,
   gridY,
   axisX,
   axisY,

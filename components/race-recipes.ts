@@ -18,7 +18,7 @@ export interface RaceSettings {
   equalTotal: boolean;
 }
 
-/** Sequences per step: half the shipped recipe's 16, measured to keep a 300-step race near two minutes on wasm (README). */
+/** Sequences per step: half the shipped recipe's 16, so a 500-step race of two lanes takes about 80 s on 2-core wasm (README). */
 export const RACE_BATCH = 8;
 
 /** The MoE, its equal-active dense twin and (optionally) the equal-total dense model, as training runs. */

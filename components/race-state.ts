@@ -1,4 +1,4 @@
-// Lesson 5's race, shareable as a link: ?race.experts=8&race.k=2&race.steps=300&race.total=1 races the dense
+// Lesson 5's race, shareable as a link: ?race.experts=8&race.k=2&race.steps=500&race.total=1 races the dense
 // model against the 8-expert one and the dense one of equal total parameters. Settings only; the losses are
 // measured anew in every browser.
 import { BACKEND_CHOICES, type BackendChoice } from './backends.ts';
@@ -45,7 +45,7 @@ export const raceSchema: Schema<RaceState> = {
   fields: {
     experts: choice('The number of experts N', EXPERT_CHOICES, 8),
     k: integer({ label: 'K', min: 1, max: 16, default: 2 }),
-    steps: choice('The number of steps', RACE_STEP_CHOICES, 300),
+    steps: choice('The number of steps', RACE_STEP_CHOICES, 500),
     total: flag('The equal-total lane', false),
     seed: integer({ label: 'The seed', min: 0, max: 999_999, default: 1 }),
     // WebAssembly by default: at these sizes it beats a GPU backend's per-kernel overhead (README, Performance).

@@ -56,6 +56,20 @@ const liveMeasure = z.discriminatedUnion('measure', [
     topK: int(1, 64),
     tokens: int(1, 4096),
   }),
+  /** Lesson 5's race table: one lane's training FLOPs per step, in billions (GFLOPs), at the reader's N and K. */
+  z.object({
+    measure: z.literal('race-train-gflops'),
+    lane: z.enum(['moe', 'dense', 'dense-total']),
+    experts: int(2, 16),
+    k: int(1, 16),
+  }),
+  /** Lesson 6's inference view: choices one layer drops on the held-out passage at a capacity factor. */
+  z.object({
+    measure: z.literal('capacity-dropped'),
+    checkpoint: z.string(),
+    factor: z.number().positive(),
+    layer: int(1, 64),
+  }),
 ]);
 
 /** A number the reader reads off the lesson's widget; `{answer}` in the explanation becomes the measured value. */
