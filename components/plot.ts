@@ -11,7 +11,6 @@ export {
   text,
   cell,
   rectY,
-  rect,
   gridY,
   axisX,
   axisY,
