@@ -42,7 +42,9 @@ export function withBalanceProgress(run: BalanceRun, p: TrainProgressMessage, to
     maxLoad: p.expertTokens.map((layer) => maxLoadRatio(layer)),
     dropped: p.droppedSlots.map((d) => d / (tokens * k)),
     entropy: p.routerEntropy,
-    balance: p.routerMeanProb ? p.expertTokens.map((layer, l) => switchBalance(layer, p.routerMeanProb![l]!, tokens)) : null,
+    balance: p.routerMeanProb
+      ? p.expertTokens.map((layer, l) => switchBalance(layer, p.routerMeanProb![l]!, tokens))
+      : null,
   };
   const rows = run.rows.at(-1)?.step === p.step ? run.rows : [...run.rows, row];
   return { losses: [...run.losses, ...p.losses], rows, last: p };

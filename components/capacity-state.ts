@@ -18,7 +18,11 @@ export interface CapacityState {
 export const capacitySchema: Schema<CapacityState> = {
   prefix: 'capacity',
   fields: {
-    checkpoint: choiceField('The checkpoint', MOE_CHECKPOINTS, MOE_CHECKPOINTS.includes('e8-top2') ? 'e8-top2' : MOE_CHECKPOINTS[0]!),
+    checkpoint: choiceField(
+      'The checkpoint',
+      MOE_CHECKPOINTS,
+      MOE_CHECKPOINTS.includes('e8-top2') ? 'e8-top2' : MOE_CHECKPOINTS[0]!,
+    ),
     factor: choiceField('The capacity factor', CAPACITY_CHOICES, '1'),
     // WebAssembly, as the training widget on the same page uses: the page shares one engine (engine-client.ts).
     backend: choiceField('The backend', BACKEND_CHOICES, 'wasm'),

@@ -34,7 +34,11 @@ export interface RecordedRun {
 const ORDER = ['dense', 'e4-top2', 'e8-top2', 'e16-top2', 'e8-top1'];
 
 export const RECORDED: RecordedRun[] = Object.entries(trainings)
-  .map(([path, training]) => ({ id: idOf(path), training, url: logUrls[path.replace('training.json', 'train-log.jsonl')]! }))
+  .map(([path, training]) => ({
+    id: idOf(path),
+    training,
+    url: logUrls[path.replace('training.json', 'train-log.jsonl')]!,
+  }))
   .filter((r) => r.url !== undefined)
   .sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 

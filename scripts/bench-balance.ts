@@ -64,7 +64,9 @@ const result = await engine.handle(
   },
 );
 if (result.error) throw new Error(result.error);
-console.log(`α=${settings.alpha} capacity=${settings.capacity} z=${settings.zLoss} bias=${settings.bias} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+console.log(
+  `α=${settings.alpha} capacity=${settings.capacity} z=${settings.zLoss} bias=${settings.bias} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+);
 for (const p of seen.filter((_, i) => i % 4 === 0 || i === seen.length - 1)) {
   const ratios = p.expertTokens.map((l) => maxLoadRatio(l).toFixed(2)).join(' / ');
   console.log(

@@ -93,9 +93,15 @@ const fastest = Math.min(...rows.map((r) => r.secondsToFinish));
 const report = rows.map((r) => {
   // Loss at the fastest lane's finishing time: the steps this lane had done by then (mean of 20 around it).
   const doneBy = Math.max(1, Math.min(settings.steps, Math.round((fastest * 1000) / r.msPerStep)));
-  return { ...r, lossAtFastestFinish: mean(r.losses.slice(Math.max(0, doneBy - 20), doneBy)), stepsAtFastestFinish: doneBy };
+  return {
+    ...r,
+    lossAtFastestFinish: mean(r.losses.slice(Math.max(0, doneBy - 20), doneBy)),
+    stepsAtFastestFinish: doneBy,
+  };
 });
-console.log(`race N=${settings.experts} K=${settings.topK} steps=${settings.steps} (wall ${wallSeconds.toFixed(0)} s, ${cpus().length} cores, wasm in Node)`);
+console.log(
+  `race N=${settings.experts} K=${settings.topK} steps=${settings.steps} (wall ${wallSeconds.toFixed(0)} s, ${cpus().length} cores, wasm in Node)`,
+);
 for (const r of report) {
   console.log(
     `${r.id.padEnd(12)} ${r.msPerStep.toFixed(0)} ms/step ${Math.round(r.tokensPerSecond)} tok/s  params ${r.totalParams}/${r.activeParams}  ` +
@@ -106,5 +112,10 @@ for (const r of report) {
 mkdirSync('bench-results', { recursive: true });
 writeFileSync(
   `bench-results/race-n${settings.experts}-k${settings.topK}-${settings.steps}.json`,
-  JSON.stringify({ settings, wallSeconds, cores: cpus().length, lanes: report.map(({ losses, ...r }) => ({ ...r, losses })) }),
+  JSON.stringify({
+    settings,
+    wallSeconds,
+    cores: cpus().length,
+    lanes: report.map(({ losses, ...r }) => ({ ...r, losses })),
+  }),
 );

@@ -306,7 +306,14 @@ function* forwardSteps(
         const { expertIndex, gateWeights, expertMeanProb, probs } = moe.stats;
         const dropped = new Uint8Array(expertIndex.length);
         for (const [t, j] of moe.stats.dropped) dropped[t * moeConfig.topK + j] = 1;
-        routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb, probs, dropped });
+        routing.push({
+          expertIndex,
+          gateWeights,
+          expertTokens: moe.stats.expertTokens,
+          expertMeanProb,
+          probs,
+          dropped,
+        });
       }
     }
     const logits = tf.tidy(() => {

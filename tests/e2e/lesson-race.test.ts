@@ -21,8 +21,9 @@ async function untilSteps(page: Page, id: string, n: number, timeout = 180_000):
 
 const tensors = (page: Page): Promise<number> =>
   page.evaluate(async () => {
-    const engine = (globalThis as unknown as { moeLabEngine: { request(t: string, p: unknown): Promise<{ numTensors: number }> } })
-      .moeLabEngine;
+    const engine = (
+      globalThis as unknown as { moeLabEngine: { request(t: string, p: unknown): Promise<{ numTensors: number }> } }
+    ).moeLabEngine;
     return (await engine.request('memory', {})).numTensors;
   });
 
@@ -37,6 +38,10 @@ describe('lesson 5: the race', () => {
     await page.locator(WIDGET).scrollIntoViewIfNeeded();
     await page.locator(`${WIDGET}[data-phase="ready"]`).waitFor({ timeout: 120_000 });
     await page.locator('[data-testid="race-recorded"][data-runs="5"]').waitFor({ timeout: 60_000 });
+    // Both recorded charts drawn (once, before the race: they are not part of training's main-thread work).
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="race-recorded"] .plot-holder svg').length >= 2,
+    );
     await page.evaluate(() => {
       const w = window as unknown as { longTasks: number[] };
       w.longTasks = [];
@@ -50,7 +55,7 @@ describe('lesson 5: the race', () => {
     await untilSteps(page, 'moe', 5);
     // A line per lane in both charts (per token, per second), drawn from the streamed losses.
     await page.waitForFunction(
-      () => (document.querySelector('.race-widget .race-charts')?.querySelectorAll('svg g[aria-hidden="true"] path').length ?? 0) >= 4,
+      () => (document.querySelector('[data-testid="race-live"]')?.querySelectorAll('svg path').length ?? 0) >= 4,
       undefined,
       { timeout: 30_000 },
     );
@@ -79,7 +84,10 @@ describe('lesson 5: the race', () => {
     assert.equal(await tensors(page), afterFirst, 'tensors leaked across races');
 
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
-    assert.ok(longTasks.every((d) => d <= 50), `main-thread long tasks while racing: ${longTasks.map((d) => d.toFixed(0)).join(', ')} ms`);
+    assert.ok(
+      longTasks.every((d) => d <= 50),
+      `main-thread long tasks while racing: ${longTasks.map((d) => d.toFixed(0)).join(', ')} ms`,
+    );
     assert.deepEqual(await seriousA11yViolations(page), []);
     assert.deepEqual(errors, []);
   });
