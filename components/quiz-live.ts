@@ -18,7 +18,7 @@ import { laneFacts, raceRuns } from './race-recipes.ts';
 import { VOCAB } from './race-runs.ts';
 import { raceSchema } from './race-state.ts';
 import { capacitySchema } from './capacity-state.ts';
-import samples from '../models/checkpoints/samples.json';
+import { capacityPassage } from './capacity-passage.ts';
 
 export interface Measured {
   /** Every value that counts as right (more than one when experts tie). */
@@ -32,6 +32,8 @@ export interface Measured {
 let engine: Promise<EngineClient> | null = null;
 /** The checkpoint the quiz's engine holds, so checking again does not load it again. */
 let loadedCheckpoint = '';
+/** Its context (max_position_embeddings), from the load report. */
+let loadedContext = 0;
 
 /** The quiz's engine, started on the backend the lesson's widget uses, so both compute alike. */
 function quizEngine(backend: BackendChoice): Promise<EngineClient> {
@@ -44,6 +46,7 @@ function quizEngine(backend: BackendChoice): Promise<EngineClient> {
   engine.catch(() => {
     engine = null;
     loadedCheckpoint = '';
+    loadedContext = 0;
   });
   return engine;
 }
@@ -83,7 +86,7 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
       const client = await quizEngine(readPageState(routerSchema).state.backend);
       if (loadedCheckpoint !== checkpoint.id) {
         loadedCheckpoint = '';
-        await client.request('load', { checkpoint });
+        loadedContext = (await client.request('load', { checkpoint })).contextSize;
         loadedCheckpoint = checkpoint.id;
       }
       const routed = await client.request('route', { text: defaults(routerSchema).text, topK: m.k });
@@ -140,11 +143,11 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
       const client = await quizEngine(readPageState(capacitySchema).state.backend);
       if (loadedCheckpoint !== checkpoint.id) {
         loadedCheckpoint = '';
-        await client.request('load', { checkpoint });
+        loadedContext = (await client.request('load', { checkpoint })).contextSize;
         loadedCheckpoint = checkpoint.id;
       }
       const routed = await client.request('route', {
-        text: samples.heldOut.text,
+        text: await capacityPassage(client, checkpoint.trainedTopK, loadedContext),
         topK: checkpoint.trainedTopK,
         capacityFactor: m.factor,
       });
