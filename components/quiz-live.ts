@@ -16,6 +16,11 @@ import { privateEngine, type EngineClient } from './engine-client.ts';
 import { argmaxAll } from './quiz-check.ts';
 import { expertChoiceCapacity } from '../models/moe/expert-choice-capacity.ts';
 import { variantsSchema, VARIANTS_PASSAGE } from './after-mixtral-state.ts';
+import { laneFacts, raceRuns } from './race-recipes.ts';
+import { VOCAB } from './race-runs.ts';
+import { raceSchema } from './race-state.ts';
+import { capacitySchema } from './capacity-state.ts';
+import { capacityPassage } from './capacity-passage.ts';
 
 export interface Measured {
   /** Every value that counts as right (more than one when experts tie). */
@@ -29,6 +34,8 @@ export interface Measured {
 let engine: Promise<EngineClient> | null = null;
 /** The checkpoint the quiz's engine holds, so checking again does not load it again. */
 let loadedCheckpoint = '';
+/** Its context (max_position_embeddings), from the load report. */
+let loadedContext = 0;
 
 /** The quiz's engine, started on the backend the lesson's widget uses, so both compute alike. */
 function quizEngine(backend: BackendChoice): Promise<EngineClient> {
@@ -41,6 +48,7 @@ function quizEngine(backend: BackendChoice): Promise<EngineClient> {
   engine.catch(() => {
     engine = null;
     loadedCheckpoint = '';
+    loadedContext = 0;
   });
   return engine;
 }
@@ -80,7 +88,7 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
       const client = await quizEngine(readPageState(routerSchema).state.backend);
       if (loadedCheckpoint !== checkpoint.id) {
         loadedCheckpoint = '';
-        await client.request('load', { checkpoint });
+        loadedContext = (await client.request('load', { checkpoint })).contextSize;
         loadedCheckpoint = checkpoint.id;
       }
       const routed = await client.request('route', { text: defaults(routerSchema).text, topK: m.k });
@@ -136,6 +144,41 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
         accepted: [mb],
         shown: `${mb.toFixed(1)} MB`,
         detail: `Measured on this machine: one forward pass of ${m.tokens} tokens at N = ${m.numExperts}, K = ${m.topK}.`,
+      };
+    }
+    case 'race-train-gflops': {
+      if (m.k > m.experts) throw new Error(`K (${m.k}) cannot exceed N (${m.experts}).`);
+      const race = { ...defaults(raceSchema), experts: m.experts, topK: m.k, equalTotal: true };
+      const lane = raceRuns(race).find((r) => r.id === m.lane);
+      if (!lane) throw new Error(`The race has no lane "${m.lane}".`);
+      const gflops = laneFacts(lane.run, VOCAB).trainFlopsPerStep / 1e9;
+      return {
+        accepted: [gflops],
+        shown: `${gflops.toFixed(2)} GFLOPs`,
+        detail: `The race's ${m.lane} lane at N = ${m.experts}, K = ${m.k}: ${lane.run.batch} × ${lane.run.seqLen} tokens per step, about 3 × its forward FLOPs each.`,
+      };
+    }
+    case 'capacity-dropped': {
+      const checkpoint = checkpointById(m.checkpoint);
+      if (!checkpoint) throw new Error(`No checkpoint "${m.checkpoint}" was built with this site.`);
+      const client = await quizEngine(readPageState(capacitySchema).state.backend);
+      if (loadedCheckpoint !== checkpoint.id) {
+        loadedCheckpoint = '';
+        loadedContext = (await client.request('load', { checkpoint })).contextSize;
+        loadedCheckpoint = checkpoint.id;
+      }
+      const routed = await client.request('route', {
+        text: await capacityPassage(client, checkpoint.trainedTopK, loadedContext),
+        topK: checkpoint.trainedTopK,
+        capacityFactor: m.factor,
+      });
+      const layer = routed.layers[m.layer - 1];
+      if (!layer) throw new Error(`The model has no layer ${m.layer}.`);
+      const dropped = (layer.dropped ?? []).reduce((a, b) => a + b, 0);
+      return {
+        accepted: [dropped],
+        shown: `${dropped} choices`,
+        detail: `${routed.tokens.length} tokens × K = ${routed.topK} choices; layer ${m.layer} of ${m.checkpoint} at capacity factor ${m.factor}.`,
       };
     }
   }

@@ -284,9 +284,13 @@ export class Lab {
    * @example
    * const { tokens, layers } = await lab.route('The jury said', { k: 2 });
    * layers[0].expertIndex; // [tokens × k] expert ids
+   * // With a capacity factor, each window's experts take at most ⌈factor · tokens · K / N⌉ rows; the choices
+   * // past it are dropped (layers[l].dropped), and the token keeps only its residual for them (Switch §2.2).
+   * await lab.route(passage, { capacityFactor: 1 });
    */
-  async route(text: string, options: { k?: number } = {}): Promise<Routed> {
+  async route(text: string, options: { k?: number; capacityFactor?: number | null } = {}): Promise<Routed> {
     const k = this.checkK(options.k);
+    const capacityFactor = checkCapacityFactor(options.capacityFactor);
     const ids = this.encode(text);
     if (ids.length > MAX_ROUTED_TOKENS) {
       throw new Error(
@@ -306,6 +310,7 @@ export class Lab {
           stats: true,
           topK: k,
           hostIds: windowIds,
+          capacityFactor,
         });
         // Wait for the device, so the timing is honest, reading back one number rather than every logit.
         const one = tf.slice(logits, [0, windowIds.length - 1, 0], [1, 1, 1]);
@@ -443,9 +448,10 @@ export class Lab {
   async heldOutLoss(
     text: string,
     ks: readonly number[],
-    options: { signal?: Cancellation } = {},
+    options: { signal?: Cancellation; capacityFactor?: number | null } = {},
   ): Promise<HeldOutLoss[]> {
     ks.forEach((k) => this.checkK(k));
+    const capacityFactor = checkCapacityFactor(options.capacityFactor);
     const ids = this.encode(text).slice(0, this.config.max_position_embeddings);
     if (ids.length < 2) throw new Error('The held-out text must hold at least one token to predict.');
     const points: HeldOutLoss[] = [];
@@ -455,7 +461,7 @@ export class Lab {
     try {
       for (const k of ks) {
         if (options.signal?.aborted) break;
-        const { logits } = await mixtralForwardAsync(this.model, input, { topK: k, hostIds: inputIds });
+        const { logits } = await mixtralForwardAsync(this.model, input, { topK: k, hostIds: inputIds, capacityFactor });
         const loss = tf.tidy(() => tf.mean(tokenNll(logits, targets)));
         logits.dispose();
         const value = (await loss.data())[0]!;
@@ -638,4 +644,13 @@ export class Lab {
   private tokens(ids: readonly number[]): LabToken[] {
     return ids.map((id) => ({ id, text: this.tokenizer.decode([id]) }));
   }
+}
+
+/** An inference-time capacity factor: positive and finite, or null/absent for dropless routing. */
+function checkCapacityFactor(factor: number | null | undefined): number | null {
+  if (factor === undefined || factor === null) return null;
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 0) {
+    throw new RangeError(`The capacity factor must be a number above 0, or none for dropless routing; got ${factor}.`);
+  }
+  return factor;
 }

@@ -13,6 +13,8 @@ const PAGES = [
   'lessons/moe-inside-the-transformer/',
   'lessons/moe-in-your-browser/',
   'lessons/why-sparse-is-cheaper/',
+  'lessons/cheaper-to-train/',
+  'lessons/load-balancing/',
   'no-such-page/',
 ];
 const only = process.argv.slice(2);

@@ -61,6 +61,7 @@ function routingReport(routing: LayerRouting[] | null): LayerRoutingReport[] {
     gateWeights: Array.from(layer.gateWeights),
     probs: Array.from(layer.probs),
     expertTokens: Array.from(layer.expertTokens),
+    dropped: Array.from(layer.dropped),
   }));
 }
 
@@ -107,14 +108,14 @@ export class Engine {
       case 'load':
         return (await this.load((payload as EngineRequests['load']).checkpoint, context)) as EngineResults[T];
       case 'route': {
-        const { text, topK } = payload as EngineRequests['route'];
-        return (await this.route(text, topK)) as EngineResults[T];
+        const { text, topK, capacityFactor } = payload as EngineRequests['route'];
+        return (await this.route(text, topK, capacityFactor)) as EngineResults[T];
       }
       case 'generate':
         return (await this.generate(payload as EngineRequests['generate'], context)) as EngineResults[T];
       case 'heldOutLoss': {
-        const { text, topKs } = payload as EngineRequests['heldOutLoss'];
-        return (await this.heldOutLoss(text, topKs, context)) as EngineResults[T];
+        const { text, topKs, capacityFactor } = payload as EngineRequests['heldOutLoss'];
+        return (await this.heldOutLoss(text, topKs, context, capacityFactor)) as EngineResults[T];
       }
       case 'memory':
         return this.memory() as EngineResults[T];
@@ -247,9 +248,9 @@ export class Engine {
     return info;
   }
 
-  async route(text: string, topK: number): Promise<EngineResults['route']> {
+  async route(text: string, topK: number, capacityFactor?: number | null): Promise<EngineResults['route']> {
     const { lab } = this.requireModel();
-    const routed = await lab.route(text, { k: topK });
+    const routed = await lab.route(text, { k: topK, capacityFactor });
     const tokens = routed.tokens.length;
     return {
       tokens: routed.tokens,
@@ -309,9 +310,15 @@ export class Engine {
   }
 
   /** Mean next-token loss of `text` for each K: how much quality routing to fewer experts costs. */
-  async heldOutLoss(text: string, topKs: number[], context: RequestContext): Promise<LossPoint[]> {
+  async heldOutLoss(
+    text: string,
+    topKs: number[],
+    context: RequestContext,
+    capacityFactor?: number | null,
+  ): Promise<LossPoint[]> {
     const { lab } = this.requireModel();
     const points = await lab.heldOutLoss(text, topKs, {
+      capacityFactor,
       signal: {
         get aborted() {
           return context.cancelled();

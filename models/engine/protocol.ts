@@ -26,9 +26,10 @@ export interface GenerateRequest {
 export interface EngineRequests {
   init: { backend: BackendName | 'auto' };
   load: { checkpoint: CheckpointSource };
-  route: { text: string; topK: number };
+  /** capacityFactor: drop the choices past each expert's capacity ⌈factor · tokens · K / N⌉ (absent: dropless). */
+  route: { text: string; topK: number; capacityFactor?: number | null };
   generate: GenerateRequest;
-  heldOutLoss: { text: string; topKs: number[] };
+  heldOutLoss: { text: string; topKs: number[]; capacityFactor?: number | null };
   memory: Record<string, never>;
   /** Times the MoE layer (sparse, dense-masked, equal-active dense) for each case, on the running backend. */
   benchmark: { cases: BenchCase[] };
@@ -119,6 +120,8 @@ export interface TrainProgressMessage {
   expertTokens: number[][];
   /** Per layer, mean router entropy (nats). */
   routerEntropy: number[];
+  /** Per layer, each expert's mean router probability Pᵢ this step: [layers][N] (the Switch balancing loss's P). */
+  routerMeanProb?: number[][];
   /** Per layer, routed slots the capacity limit dropped this step. */
   droppedSlots: number[];
   /** Expert-choice runs only, per layer: tokens no expert took this step. */
@@ -223,6 +226,8 @@ export interface LayerRoutingReport {
   probs: number[];
   /** Tokens each expert processed. */
   expertTokens: number[];
+  /** 1 where the capacity limit dropped that choice: [tokens, k] (all 0 when dropless). */
+  dropped?: number[];
 }
 
 export interface Timings {

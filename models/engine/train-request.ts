@@ -258,6 +258,7 @@ export class TrainingDesk {
       gradNorm: p.gradNorm,
       expertTokens: p.expertTokens,
       routerEntropy: p.routerEntropy,
+      routerMeanProb: p.routerMeanProb,
       droppedSlots: p.droppedSlots,
       ...(p.unroutedTokens ? { unroutedTokens: p.unroutedTokens } : {}),
       paused,

@@ -30,11 +30,14 @@ export interface WindowRouting {
   expertIndex: Int32Array; // [windowTokens, k]
   gateWeights: Float32Array; // [windowTokens, k]
   probs: Float32Array; // [windowTokens, numExperts]
+  /** 1 where the capacity limit dropped the choice: [windowTokens, k]; absent = none dropped. */
+  dropped?: Uint8Array;
 }
 
 /** A layer's routing over the whole sequence: the kept rows of every window, end to end. */
 export interface SequenceRouting extends WindowRouting {
-  expertTokens: Int32Array; // [numExperts]: tokens each expert computed
+  dropped: Uint8Array; // [tokens, k]
+  expertTokens: Int32Array; // [numExperts]: tokens each expert computed (dropped choices left out)
   expertMeanProb: Float32Array; // [numExperts]: mean router probability over the sequence
 }
 
@@ -52,6 +55,7 @@ export function joinWindowRouting(
   const expertIndex = new Int32Array(rows * k);
   const gateWeights = new Float32Array(rows * k);
   const probs = new Float32Array(rows * numExperts);
+  const dropped = new Uint8Array(rows * k);
   let row = 0;
   windows.forEach((w, i) => {
     const part = parts[i]!;
@@ -59,12 +63,13 @@ export function joinWindowRouting(
     expertIndex.set(part.expertIndex.subarray(from * k, to * k), row * k);
     gateWeights.set(part.gateWeights.subarray(from * k, to * k), row * k);
     probs.set(part.probs.subarray(from * numExperts, to * numExperts), row * numExperts);
+    if (part.dropped) dropped.set(part.dropped.subarray(from * k, to * k), row * k);
     row += to - from;
   });
   const expertTokens = new Int32Array(numExperts);
-  for (const e of expertIndex) expertTokens[e]! += 1;
+  expertIndex.forEach((e, slot) => (expertTokens[e]! += 1 - dropped[slot]!));
   const expertMeanProb = new Float32Array(numExperts);
   for (let t = 0; t < rows; t++) for (let e = 0; e < numExperts; e++) expertMeanProb[e]! += probs[t * numExperts + e]!;
   for (let e = 0; e < numExperts; e++) expertMeanProb[e]! /= Math.max(rows, 1);
-  return { expertIndex, gateWeights, probs, expertTokens, expertMeanProb };
+  return { expertIndex, gateWeights, probs, dropped, expertTokens, expertMeanProb };
 }

@@ -50,6 +50,8 @@ export interface LayerRouting {
   expertMeanProb: Float32Array;
   /** Router probabilities over all experts, per token: [tokens, numExperts]. */
   probs: Float32Array;
+  /** 1 where the capacity limit dropped that choice (the token kept only its residual for it): [tokens, k]. */
+  dropped: Uint8Array;
 }
 
 export interface ForwardResult {
@@ -70,6 +72,8 @@ export interface ForwardResult {
   routerEntropy: number[];
   /** Per layer: tokens no expert took (expert-choice routing only; 0 otherwise). */
   unroutedTokens: number[];
+  /** In training, per layer: each expert's mean router probability Pᵢ over tokens (Switch eq. 6): [N]. */
+  routerMeanProb: number[][];
 }
 
 /** Mean over tokens of −Σᵢ pᵢ log pᵢ, from probabilities already on the host: [tokens, n]. */
@@ -89,6 +93,14 @@ function rowNormalised(scores: Float32Array, gate: MoeConfig['gate'], n: number)
     for (let i = row; i < row + n; i++) out[i] = scores[i]! / sum;
   }
   return out;
+}
+
+/** Each expert's mean probability over tokens, from probabilities already on the host: [tokens, n] → [n]. */
+function meanProbs(probs: Float32Array, n: number): number[] {
+  const out = new Array<number>(n).fill(0);
+  probs.forEach((p, i) => (out[i % n]! += p));
+  const tokens = probs.length / n;
+  return out.map((s) => s / tokens);
 }
 
 /** One layer's intermediate results, for checking the port stage by stage. */
@@ -266,6 +278,7 @@ function* forwardSteps(
   const droppedSlots: number[] = [];
   const routerEntropy: number[] = [];
   const unroutedTokens: number[] = [];
+  const routerMeanProb: number[][] = [];
   const traced: { routerLogits: tf.Tensor2D; hidden?: tf.Tensor3D }[] = [];
   // Tensors alive between steps; freed here if anything throws half-way.
   const live = new Set<tf.Tensor>();
@@ -308,8 +321,10 @@ function* forwardSteps(
       const probsData = yield step.probs;
       free(step.probs);
       if (options.training) {
-        // Sigmoid affinities are no distribution: their entropy is taken after normalising each row.
-        routerEntropy.push(meanEntropy(rowNormalised(probsData, moeConfig.gate, scoreColumns), scoreColumns));
+        // Sigmoid affinities are no distribution: their entropy and mean are taken after normalising each row.
+        const rowProbs = rowNormalised(probsData, moeConfig.gate, scoreColumns);
+        routerEntropy.push(meanEntropy(rowProbs, scoreColumns));
+        routerMeanProb.push(meanProbs(rowProbs, scoreColumns));
       }
       const moe = moeLayer(moeInput, moeWeights(model, layer, options.selectionBias?.[layer]), moeConfig, {
         training: options.training,
@@ -331,7 +346,16 @@ function* forwardSteps(
       unroutedTokens.push(moe.unroutedTokens);
       if (moe.stats) {
         const { expertIndex, gateWeights, expertMeanProb, probs } = moe.stats;
-        routing.push({ expertIndex, gateWeights, expertTokens: moe.stats.expertTokens, expertMeanProb, probs });
+        const dropped = new Uint8Array(expertIndex.length);
+        for (const [t, j] of moe.stats.dropped) dropped[t * moeConfig.topK + j] = 1;
+        routing.push({
+          expertIndex,
+          gateWeights,
+          expertTokens: moe.stats.expertTokens,
+          expertMeanProb,
+          probs,
+          dropped,
+        });
       }
     }
     const logits = tf.tidy(() => {
@@ -366,6 +390,7 @@ function* forwardSteps(
       droppedSlots,
       routerEntropy,
       unroutedTokens,
+      routerMeanProb,
     };
   } finally {
     // Empty on success; after an exception, everything this pass still held.

@@ -59,6 +59,8 @@ export interface TrainStepResult {
   routerEntropy: number[];
   /** Per layer: tokens no expert took (expert-choice routing; 0 otherwise). */
   unroutedTokens: number[];
+  /** Per layer: each expert's mean router probability Pᵢ over this batch's tokens: [N]. */
+  routerMeanProb: number[][];
 }
 
 function batchTensors(batch: Batch): { ids: tf.Tensor2D; targets: tf.Tensor2D } {
@@ -84,6 +86,7 @@ export function trainStep(
   let droppedSlots: number[] = [];
   let routerEntropy: number[] = [];
   let unroutedTokens: number[] = [];
+  let routerMeanProb: number[][] = [];
   let zLoss = null as tf.Scalar | null; // set inside the tape's closure
   const rawGrads: tf.NamedTensorMap = {};
   let clipped: tf.NamedTensorMap = {};
@@ -94,7 +97,7 @@ export function trainStep(
         capacityFactor: options.capacityFactor,
         selectionBias: options.selectionBias,
       });
-      ({ expertTokens, droppedSlots, routerEntropy, unroutedTokens } = result);
+      ({ expertTokens, droppedSlots, routerEntropy, unroutedTokens, routerMeanProb } = result);
       zLoss = result.zLoss === null ? null : tf.keep(result.zLoss);
       const ce = crossEntropy(result.logits, targets);
       // Copies, read after the tape: the returned total is disposed with the tape's other outputs.
@@ -115,7 +118,17 @@ export function trainStep(
     const loss = values[0]!;
     const aux = kept.length > 1 ? values[1]! : 0;
     const z = zLoss ? values[kept.length]! : 0;
-    return { loss, aux, gradNorm: norm, expertTokens, zLoss: z, droppedSlots, routerEntropy, unroutedTokens };
+    return {
+      loss,
+      aux,
+      gradNorm: norm,
+      expertTokens,
+      zLoss: z,
+      droppedSlots,
+      routerEntropy,
+      unroutedTokens,
+      routerMeanProb,
+    };
   } finally {
     tf.dispose([ids, targets, ...kept, ...Object.values(rawGrads), ...Object.values(clipped)]);
     zLoss?.dispose();

@@ -63,6 +63,8 @@ export interface TrainProgress {
   zLoss: number;
   /** Per layer: mean router entropy over the batch's tokens, nats (log N when every expert is equally likely). */
   routerEntropy: number[];
+  /** Per layer: each expert's mean router probability Pᵢ this step: [layers][N]. */
+  routerMeanProb: number[][];
   /** Per layer: routed (token, choice) slots dropped by the capacity limit this step. */
   droppedSlots: number[];
   /** Per layer: tokens no expert took this step (expert-choice routing only; absent otherwise). */
@@ -171,6 +173,7 @@ export class Training implements AsyncIterable<TrainProgress> {
       expertTokens: r.expertTokens.map((layer) => Array.from(layer)),
       zLoss: r.zLoss,
       routerEntropy: r.routerEntropy,
+      routerMeanProb: r.routerMeanProb,
       droppedSlots: r.droppedSlots,
     };
     if (this.model.config.moe_routing === 'expert-choice') progress.unroutedTokens = r.unroutedTokens;

@@ -64,6 +64,19 @@ const liveMeasure = z.discriminatedUnion('measure', [
     measure: z.literal('after-mixtral-expert-capacity'),
     numExperts: int(1, 64),
     factor: z.number().positive().max(64),
+  /** Lesson 5's race table: one lane's training FLOPs per step, in billions (GFLOPs), at the reader's N and K. */
+  z.object({
+    measure: z.literal('race-train-gflops'),
+    lane: z.enum(['moe', 'dense', 'dense-total']),
+    experts: int(2, 16),
+    k: int(1, 16),
+  }),
+  /** Lesson 6's inference view: choices one layer drops on the held-out passage at a capacity factor. */
+  z.object({
+    measure: z.literal('capacity-dropped'),
+    checkpoint: z.string(),
+    factor: z.number().positive(),
+    layer: int(1, 64),
   }),
 ]);
 
