@@ -105,3 +105,37 @@ export function trainingStepTiming(
     (3 * perToken.flopsPerTokenPerLayer * input.numLayers * tokensPerDevice) / deviceFlopsPerSecond;
   return { bytes, networkSeconds, computeSeconds, networkBound: networkSeconds > computeSeconds };
 }
+
+/** The sizes the calculator needs, read from a Hugging Face config.json of a decoder-only family it knows. */
+export interface MoeShape extends MoeSize {
+  numLayers: number;
+}
+
+const num = (c: Record<string, unknown>, ...keys: string[]): number | null => {
+  for (const k of keys) if (typeof c[k] === 'number') return c[k];
+  return null;
+};
+
+/**
+ * Mixtral-, OLMoE-, Qwen-MoE-, DeepSeek-V3- and gpt-oss-style configs → their routed-expert shape (shared
+ * experts are replicated on every device, so they send nothing); a dense Mistral/Llama config → N = K = 1.
+ * DeepSeek-V3's first `first_k_dense_replace` layers are dense and not counted. Null for a layout it does not
+ * read (DBRX's nested ffn_config, encoder-decoders).
+ */
+export function moeShapeOfConfig(config: unknown): MoeShape | null {
+  if (typeof config !== 'object' || config === null) return null;
+  const c = config as Record<string, unknown>;
+  const dModel = num(c, 'hidden_size');
+  const layers = num(c, 'num_hidden_layers');
+  if (dModel === null || layers === null) return null;
+  const experts = num(c, 'num_local_experts', 'num_experts', 'n_routed_experts');
+  if (experts === null) {
+    const dHidden = num(c, 'intermediate_size');
+    return dHidden === null ? null : { dModel, dHidden, numExperts: 1, topK: 1, numLayers: layers };
+  }
+  const dHidden = num(c, 'moe_intermediate_size', 'intermediate_size');
+  const topK = num(c, 'num_experts_per_tok', 'experts_per_token');
+  if (dHidden === null || topK === null) return null;
+  const denseFirst = num(c, 'first_k_dense_replace') ?? 0;
+  return { dModel, dHidden, numExperts: experts, topK, numLayers: layers - denseFirst };
+}

@@ -56,6 +56,22 @@ const liveMeasure = z.discriminatedUnion('measure', [
     topK: int(1, 64),
     tokens: int(1, 4096),
   }),
+  /** Lesson 7's live recompute: the share of consecutive test-split tokens whose first-choice expert is the same, in %. */
+  z.object({
+    measure: z.literal('do-experts-specialise-repetition'),
+    checkpoint: z.string(),
+    k: int(1, 64),
+    layer: int(1, 64),
+    windowsPerDoc: int(0, 1000),
+  }),
+  /** Lesson 8's communication calculator: bytes one token sends and receives per MoE layer, in kB (10³ bytes). */
+  z.object({
+    measure: z.literal('the-costs-comm-kb'),
+    model: z.string(),
+    k: int(1, 64),
+    bytesPerElement: z.number().positive(),
+    capacityFactor: z.number().positive().nullable(),
+  }),
 ]);
 
 /** A number the reader reads off the lesson's widget; `{answer}` in the explanation becomes the measured value. */

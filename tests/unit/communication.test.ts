@@ -49,3 +49,23 @@ describe('largestFit and offloadCost', () => {
     expect(cost.secondsPerToken).toBeCloseTo(0.716, 3);
   });
 });
+
+describe('moeShapeOfConfig', () => {
+  it('reads Mixtral, DeepSeek-V3 (routed experts, MoE layers only) and a dense Mistral', async () => {
+    const { moeShapeOfConfig } = await import('../../models/accounting/communication.ts');
+    const deepseek = (await import('../../models/accounting/presets/deepseek-v3.json', { with: { type: 'json' } }))
+      .default;
+    const mistral = (await import('../../models/accounting/presets/mistral-7b.json', { with: { type: 'json' } }))
+      .default;
+    expect(moeShapeOfConfig(mixtral)).toEqual({ dModel: 4096, dHidden: 14336, numExperts: 8, topK: 2, numLayers: 32 });
+    expect(moeShapeOfConfig(deepseek)).toEqual({
+      dModel: 7168,
+      dHidden: 2048,
+      numExperts: 256,
+      topK: 8,
+      numLayers: 58,
+    });
+    expect(moeShapeOfConfig(mistral)).toMatchObject({ numExperts: 1, topK: 1 });
+    expect(moeShapeOfConfig({ model_type: 'dbrx' })).toBeNull();
+  });
+});
