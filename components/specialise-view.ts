@@ -41,6 +41,15 @@ export function largestShareDifference(a: RoutingAnalysis, b: RoutingAnalysis): 
   return Number.isNaN(worst) ? Infinity : worst;
 }
 
+/** The largest difference, in share points, between two analyses' all-token loads (every layer and expert). */
+export function largestOverallDifference(a: RoutingAnalysis, b: RoutingAnalysis): number {
+  let worst = 0;
+  a.overall.forEach((load, l) =>
+    load.topK.forEach((s, e) => (worst = Math.max(worst, Math.abs(s - (b.overall[l]?.topK[e] ?? NaN))))),
+  );
+  return Number.isNaN(worst) ? Infinity : worst;
+}
+
 /** Short labels for the word classes, so a chip can carry its class as text (colour is never the only cue). */
 export const POS_SHORT: Readonly<Record<PosClass, string>> = {
   noun: 'N',
