@@ -14,7 +14,7 @@ import type { FinetuneState } from './costs-state.ts';
 export const FINETUNE_MODELS = ['dense', 'e8-top2'] as const;
 
 /** One fine-tuning run: a constant 1e-3 learning rate (a third of pre-training's peak), batches of 8 × 64. */
-export function finetuneRun(id: string, s: FinetuneState): TrainRun & { trainable?: 'attention-router' } {
+export function finetuneRun(id: string, s: FinetuneState): TrainRun {
   const dense = id === 'dense';
   return {
     ...DEFAULT_TRAIN_RUN,

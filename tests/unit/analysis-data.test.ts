@@ -32,7 +32,7 @@ describe('the shipped test split', () => {
     await expect(readAnalysisData(short)).rejects.toThrow(/interrupted download/);
     const flipped = files();
     const bytes = flipped.get('test.bin')!.slice();
-    bytes[100] ^= 1;
+    bytes[100] = bytes[100]! ^ 1;
     flipped.set('test.bin', bytes);
     await expect(readAnalysisData(flipped)).rejects.toThrow(/SHA-256/);
   });
