@@ -124,7 +124,7 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
       const kb = communicationPerToken(input).bytesPerTokenPerLayer / 1e3;
       return {
         accepted: [kb],
-        shown: `${kb.toFixed(1)} kB`,
+        shown: `${kb.toFixed(2)} kB`,
         detail: `2 directions × ${m.k} slot${m.k === 1 ? '' : 's'}${m.capacityFactor ? ` × capacity factor ${m.capacityFactor}` : ''} × hidden ${input.dModel} × ${m.bytesPerElement} bytes.`,
       };
     }

@@ -99,6 +99,15 @@ describe('lesson 8: the costs', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     assert.deepEqual(await seriousA11yViolations(page), []);
+
+    // The quiz's live question: the calculator's bytes at capacity factor 1.25, in kB.
+    const q = page.locator('[data-question="live-comm"]');
+    await page.locator('[data-testid="quiz"]').scrollIntoViewIfNeeded();
+    await page.locator('[data-testid="quiz"][data-hydrated="true"]').waitFor();
+    await q.getByLabel(/Your answer/).fill('40.96');
+    await q.getByRole('button', { name: 'Check' }).click();
+    await q.locator('.result p').first().waitFor({ timeout: 30_000 });
+    assert.match((await q.locator('.result p').first().textContent()) ?? '', /^Right\. .*40\.96 kB/);
     assert.deepEqual(errors, []);
   });
 });

@@ -108,6 +108,20 @@ describe('lesson 7: do experts specialise?', () => {
     await page.locator(`${WIDGET}[data-recomputes="2"]`).waitFor({ timeout: 120_000 });
     assert.equal(await memory(), before, 'tensors flat over a recompute');
     assert.deepEqual(await seriousA11yViolations(page), []);
+
+    // The quiz's live question measures what the widget shows: layer 2's first-choice repetition, 1 window per document.
+    await page.getByTestId('layer').selectOption('2');
+    const shown = ((await page.locator('[data-testid="repetition"] strong').first().textContent()) ?? '').replace(
+      '%',
+      '',
+    );
+    const q = page.locator('[data-question="live-repetition"]');
+    await page.locator('[data-testid="quiz"]').scrollIntoViewIfNeeded();
+    await page.locator('[data-testid="quiz"][data-hydrated="true"]').waitFor();
+    await q.getByLabel(/Your answer/).fill(shown);
+    await q.getByRole('button', { name: 'Check' }).click();
+    await q.locator('.result p').first().waitFor({ timeout: 120_000 });
+    assert.match((await q.locator('.result p').first().textContent()) ?? '', /^Right\./);
     assert.deepEqual(errors, []);
   });
 });
