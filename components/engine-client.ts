@@ -21,6 +21,8 @@ export interface RequestHandlers {
   onToken?: (token: GeneratedTokenMessage) => void;
   onBenchRow?: (row: BenchResult, done: number, total: number) => void;
   onTrainProgress?: (progress: TrainProgressMessage) => void;
+  /** Windows done of an analyzeRouting request. */
+  onAnalyzeProgress?: (done: number, total: number) => void;
   /** Aborting cancels the request in the engine; the promise then settles with what the engine returns. */
   signal?: AbortSignal;
 }
@@ -94,6 +96,7 @@ export class EngineClient {
     else if (message.type === 'token') pending.handlers.onToken?.(message.token);
     else if (message.type === 'benchRow') pending.handlers.onBenchRow?.(message.row, message.done, message.total);
     else if (message.type === 'trainProgress') pending.handlers.onTrainProgress?.(message.progress);
+    else if (message.type === 'analyzeProgress') pending.handlers.onAnalyzeProgress?.(message.done, message.total);
     else {
       this.pending.delete(message.id);
       if (message.type === 'result') pending.resolve(message.result);

@@ -21,6 +21,10 @@ import { VOCAB } from './race-runs.ts';
 import { raceSchema } from './race-state.ts';
 import { capacitySchema } from './capacity-state.ts';
 import { capacityPassage } from './capacity-passage.ts';
+import { specialiseSchema } from './specialise-state.ts';
+import { TEST_DATA } from './analysis-sources.ts';
+import { commInputFor } from './costs-models.ts';
+import { communicationPerToken } from '../models/accounting/communication.ts';
 
 export interface Measured {
   /** Every value that counts as right (more than one when experts tie). */
@@ -119,6 +123,38 @@ export async function measureLive(m: LiveMeasure): Promise<Measured> {
         accepted: [c],
         shown: `${c} tokens`,
         detail: `The passage is ${tokens} tokens (its leading end-of-text included); ⌈${tokens} · ${m.factor} / ${m.numExperts}⌉ = ${c}.`,
+      };
+    }
+    case 'do-experts-specialise-repetition': {
+      const checkpoint = checkpointById(m.checkpoint);
+      if (!checkpoint) throw new Error(`No checkpoint "${m.checkpoint}" was built with this site.`);
+      const client = await quizEngine(readPageState(specialiseSchema).state.backend);
+      if (loadedCheckpoint !== checkpoint.id) {
+        loadedCheckpoint = '';
+        await client.request('load', { checkpoint });
+        loadedCheckpoint = checkpoint.id;
+      }
+      const result = await client.request('analyzeRouting', {
+        data: TEST_DATA,
+        topK: m.k,
+        windowsPerDoc: m.windowsPerDoc,
+      });
+      const rep = result.analysis.repetition.overall[m.layer - 1];
+      if (!rep) throw new Error(`The model has no layer ${m.layer}.`);
+      const percent = 100 * rep.firstChoice;
+      return {
+        accepted: [percent],
+        shown: `${percent.toFixed(1)}%`,
+        detail: `Measured now on ${result.windows} test windows: ${rep.pairs.toLocaleString('en-US')} consecutive pairs in layer ${m.layer} of ${m.checkpoint} at K = ${m.k}; chance is ${(100 * result.analysis.repetition.random.firstChoice).toFixed(1)}%.`,
+      };
+    }
+    case 'the-costs-comm-kb': {
+      const input = commInputFor(m.model, m.k, m.bytesPerElement, m.capacityFactor);
+      const kb = communicationPerToken(input).bytesPerTokenPerLayer / 1e3;
+      return {
+        accepted: [kb],
+        shown: `${kb.toFixed(2)} kB`,
+        detail: `2 directions × ${m.k} slot${m.k === 1 ? '' : 's'}${m.capacityFactor ? ` × capacity factor ${m.capacityFactor}` : ''} × hidden ${input.dModel} × ${m.bytesPerElement} bytes.`,
       };
     }
     case 'bench-peak-mb': {

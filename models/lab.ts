@@ -17,6 +17,7 @@ import { argmax } from './generation/sample.ts';
 import { joinWindowRouting, slidingWindows } from './nn/context-windows.ts';
 import { disposeCache, emptyCache } from './nn/kv-cache.ts';
 import { checkK } from './moe/check-k.ts';
+import { analyzeWindows, type AnalysisWindow, type WindowsAnalysis } from './moe/analyze-windows.ts';
 import { parseMixtralConfig, type MixtralConfig } from './nn/config.ts';
 import {
   disposeModel,
@@ -360,6 +361,36 @@ export class Lab {
   }
 
   /**
+   * Where the model routes held-out windows (models/moe/analyze-windows.ts): expert load overall, per genre
+   * and per word class, each expert's over-represented classes and tokens, and how often neighbours share
+   * an expert. Cancelled between batches, it covers the windows done so far.
+   * @example
+   * const { analysis } = await lab.analyzeRouting(documentWindows(docs, 64, 1), { k: 2 });
+   */
+  async analyzeRouting(
+    windows: readonly AnalysisWindow[],
+    options: {
+      k?: number;
+      batch?: number;
+      onProgress?: (done: number, total: number) => void;
+      cancelled?: () => boolean;
+      between?: () => Promise<void>;
+    } = {},
+  ): Promise<WindowsAnalysis> {
+    const k = this.checkK(options.k);
+    const seq = this.config.max_position_embeddings;
+    if (windows.some((w) => w.ids.length !== windows[0]!.ids.length || w.ids.length > seq)) {
+      throw new RangeError(`Windows must all have one length, at most the model's context of ${seq} tokens.`);
+    }
+    return analyzeWindows((ids, kk) => this.routeIds(ids, { k: kk }), windows, {
+      ...options,
+      k,
+      numExperts: this.config.num_local_experts,
+      tokenText: this.hasTokenizer ? (id) => this.tokenizer.decode([id]) : undefined,
+    });
+  }
+
+  /**
    * Continues `prompt` token by token (KV cache), with the routing of every step; `break` stops it.
    * @example
    * for await (const step of lab.generate('The jury said', { maxNewTokens: 20, seed: 2 })) console.log(step.text);
@@ -591,6 +622,15 @@ export class Lab {
       await fs.writeCheckpointDir(options.dir, files);
     }
     return files;
+  }
+
+  /**
+   * The weights' Hugging Face names, in checkpoint order (e.g. to choose which ones a run trains).
+   * @example
+   * lab.weightNames().filter((n) => n.includes('.self_attn.'));
+   */
+  weightNames(): string[] {
+    return [...this.model.weights.keys()];
   }
 
   /**

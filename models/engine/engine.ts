@@ -9,6 +9,9 @@ import { Lab } from '../lab.ts';
 import type { LayerRouting } from '../nn/transformer.ts';
 import { setupBackend } from '../runtime/backend.ts';
 import { TrainingDesk } from './train-request.ts';
+import { documentWindows, type AnalysisDocument } from '../moe/analyze-windows.ts';
+import { readAnalysisData } from '../text/analysis-data.ts';
+import { nextTask } from '../training/trainer.ts';
 import {
   BACKEND_PREFERENCE,
   type BackendName,
@@ -37,6 +40,8 @@ export interface RequestContext {
   trainProgress?(progress: TrainProgressMessage): void;
   /** True while the page has paused this request (train requests only). */
   paused?(): boolean;
+  /** Windows done of an analyzeRouting request. */
+  analyzeProgress?(done: number, total: number): void;
 }
 
 /** Fetches a URL; the worker passes one that reads through Cache Storage, tests pass plain fetch. */
@@ -73,6 +78,8 @@ export class Engine {
   private source: CheckpointSource | null = null;
   private readonly env: EngineEnvironment;
   private readonly desk = new TrainingDesk();
+  /** The test split for analyzeRouting, fetched and verified once per set of URLs. */
+  private analysisData: { key: string; value: Promise<AnalysisDocument[]> } | null = null;
 
   constructor(env: EngineEnvironment) {
     this.env = env;
@@ -143,6 +150,8 @@ export class Engine {
         const { run, bytes } = payload as EngineRequests['importTrained'];
         return (await this.desk.importZip(run, bytes)) as EngineResults[T];
       }
+      case 'analyzeRouting':
+        return (await this.analyzeRouting(payload as EngineRequests['analyzeRouting'], context)) as EngineResults[T];
       default:
         // Messages arrive untyped from another thread: a page built from other code may send anything.
         throw new Error(`Unknown request "${String(type)}".`);
@@ -342,6 +351,56 @@ export class Engine {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return { backend: this.backend!, results, cancelled: context.cancelled() };
+  }
+
+  /** The loaded model's routing analysis on the shipped test split, batch by batch, cancellable. */
+  async analyzeRouting(
+    request: EngineRequests['analyzeRouting'],
+    context: RequestContext,
+  ): Promise<EngineResults['analyzeRouting']> {
+    const { lab, info } = this.requireModel();
+    const perDoc = request.windowsPerDoc;
+    if (!Number.isInteger(perDoc) || perDoc < 0 || perDoc > 1000) {
+      throw new Error(`Windows per document must be a whole number from 0 (all) to 1000; got ${String(perDoc)}.`);
+    }
+    const documents = await this.testDocuments(request.data);
+    const seq = lab.config.max_position_embeddings;
+    const windows = documentWindows(documents, seq, perDoc);
+    const started = performance.now();
+    const result = await lab.analyzeRouting(windows, {
+      k: request.topK,
+      batch: request.batch,
+      onProgress: (done, total) => context.analyzeProgress?.(done, total),
+      cancelled: () => context.cancelled(),
+      between: nextTask,
+    });
+    return {
+      checkpoint: info.checkpoint,
+      ...result,
+      totalWindows: windows.length,
+      seq,
+      ms: performance.now() - started,
+    };
+  }
+
+  private testDocuments(urls: Record<string, string>): Promise<AnalysisDocument[]> {
+    const key = JSON.stringify(urls);
+    if (this.analysisData?.key !== key) {
+      const value = (async () => {
+        const files = new Map<string, Uint8Array>();
+        for (const [name, url] of Object.entries(urls)) files.set(name, (await this.env.fetchFile(url)).body);
+        try {
+          return (await readAnalysisData(files)).documents;
+        } catch (error) {
+          // A corrupted file must not stay cached, or the reload the message asks for would fail the same way.
+          await Promise.all(Object.values(urls).map((url) => this.env.forgetFile?.(url)));
+          throw error;
+        }
+      })();
+      this.analysisData = { key, value };
+      value.catch(() => (this.analysisData = null));
+    }
+    return this.analysisData.value;
   }
 
   /** Trains on the running backend (see train-request.ts); the inference model, if any, stays loaded. */

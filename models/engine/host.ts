@@ -87,6 +87,7 @@ export function hostEngine(port: Port, options: HostOptions): void {
         cancelled: () => cancelled.has(id),
         trainProgress: (progress) => port.postMessage({ id, type: 'trainProgress', progress }),
         paused: () => paused.has(id),
+        analyzeProgress: (done, total) => port.postMessage({ id, type: 'analyzeProgress', done, total }),
       };
       try {
         const result = await engine.handle(message.type, message.payload, context);

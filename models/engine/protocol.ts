@@ -2,6 +2,7 @@
 // with any number of `progress` / `token` messages before it; every message carries the request's id.
 import { BACKEND_PREFERENCE, type BackendName } from '../runtime/backends.ts';
 import type { BenchCase, BenchResult } from '../accounting/bench.ts';
+import type { RoutingAnalysis } from '../moe/analyze.ts';
 
 export type { BackendName, BenchCase, BenchResult };
 /** The order the engine tries backends in when the reader has not chosen one (also the widgets' menus). */
@@ -47,6 +48,29 @@ export interface EngineRequests {
   exportTrained: { run: string };
   /** Reads a checkpoint zip, verifies it, keeps the model under `run`. */
   importTrained: { run: string; bytes: Uint8Array };
+  /** Reruns the routing analysis of the loaded model on the shipped test split (models/moe/analyze-windows.ts). */
+  analyzeRouting: AnalyzeRoutingRequest;
+}
+
+export interface AnalyzeRoutingRequest {
+  /** The test data by file name → URL: test.json, test.bin, test-pos.bin (models/data/). */
+  data: Record<string, string>;
+  topK: number;
+  /** At most this many context-long windows from each test document (0 = all of them). */
+  windowsPerDoc: number;
+  /** Windows per forward pass (default 16). */
+  batch?: number;
+}
+
+export interface AnalyzeRoutingResult {
+  checkpoint: string;
+  analysis: RoutingAnalysis;
+  /** Windows analysed, and how many the request covered (fewer analysed when cancelled). */
+  windows: number;
+  totalWindows: number;
+  seq: number;
+  cancelled: boolean;
+  ms: number;
 }
 
 /** A passage through a kept model, for the routing view of the post-Mixtral variants. */
@@ -290,6 +314,7 @@ export interface EngineResults {
   routeTrained: TrainedRouting;
   exportTrained: Uint8Array;
   importTrained: ImportedCheckpoint;
+  analyzeRouting: AnalyzeRoutingResult;
 }
 
 export interface BenchmarkResult {
@@ -321,5 +346,6 @@ export type FromEngine =
   | { id: number; type: 'token'; token: GeneratedTokenMessage }
   | { id: number; type: 'benchRow'; row: BenchResult; done: number; total: number }
   | { id: number; type: 'trainProgress'; progress: TrainProgressMessage }
+  | { id: number; type: 'analyzeProgress'; done: number; total: number }
   | { [T in RequestType]: { id: number; type: 'result'; request: T; result: EngineResults[T] } }[RequestType]
   | { id: number; type: 'error'; message: string };

@@ -9,7 +9,7 @@ import type { HostTensor } from '../checkpoint/safetensors.ts';
 import { Lab } from '../lab.ts';
 import { genreSubset, readTokenData, type TokenDataManifest, type TokenSplit } from '../text/token-data.ts';
 import { nextTask, type Training, type TrainProgress } from '../training/trainer.ts';
-import { validateTrainRun, type TrainRun } from '../training/train-config.ts';
+import { isTrainable, validateTrainRun, type TrainRun } from '../training/train-config.ts';
 import type {
   ImportedCheckpoint,
   TrainedRouting,
@@ -137,12 +137,15 @@ export class TrainingDesk {
         } else {
           lab = await Lab.create({ config: v.modelConfig, tokenizer: tokenizerJson, seed: v.run.seed });
         }
-        const genres = v.run.data.genres;
+        const { genres, maxTokens, validateOnGenres } = v.run.data;
         const train = genres ? genreSubset(data.train, genres) : data.train;
-        const { schedule, routing } = v.run;
+        const validation = genres && validateOnGenres ? genreSubset(data.validation, genres) : data.validation;
+        const { schedule, routing, trainable } = v.run;
         const training = lab.train({
-          train: train.stream,
-          validation: data.validation.stream,
+          // A fine-tuning slice: the chosen documents' first maxTokens tokens.
+          train: maxTokens === undefined ? train.stream : train.stream.subarray(0, maxTokens),
+          validation: validation.stream,
+          trainable: trainable ? lab.weightNames().filter((name) => isTrainable(name, trainable)) : undefined,
           steps: v.run.steps,
           batchSize: v.run.batch,
           seqLen: v.run.seqLen,

@@ -73,6 +73,8 @@ export interface RoutedSequence {
   genre: string[];
   /** Each token's word class, or null for a token that belongs to no word (a newline, <|endoftext|>): [tokens]. */
   posClass: (PosClass | null)[];
+  /** The token ids, when known: they let the analysis list the actual tokens each expert over-receives. [tokens] */
+  ids?: ArrayLike<number>;
 }
 
 /** Where one group of tokens went in one layer. Shares sum to 1 over experts. */
@@ -115,12 +117,63 @@ export interface RoutingAnalysis {
   posDivergence: Partial<Record<PosClass, number[]>>;
   /** Per layer, per expert: the word class most over-represented among its first-choice tokens, and by how much. */
   expertSpecialisation: { expert: number; tokens: number; topClass: PosClass | null; lift: number }[][];
+  /**
+   * Per layer, per expert: the word classes and token ids it receives most over its share as a first choice,
+   * with the counts behind each factor (the miniature of ST-MoE's token table). Token ids only when the
+   * sequences carried `ids`.
+   */
+  expertEnrichment: ExpertEnrichment[][];
   repetition: {
     overall: Repetition[];
     byGenre: Record<string, Repetition[]>;
     /** What uniformly random routing would give: 1/N for the first choice, 1 − C(N−K, K)/C(N, K) for any choice. */
     random: { firstChoice: number; anyChoice: number };
   };
+}
+
+/** One word class at one expert: lift = P(class | expert) / P(class) = P(expert | class) / P(expert). */
+export interface ClassEnrichment {
+  posClass: PosClass;
+  /** First-choice tokens of this class at this expert. */
+  count: number;
+  /** Tokens of this class in all. */
+  classTokens: number;
+  lift: number;
+}
+
+/** One token id at one expert: lift = P(expert | token) / P(expert), over all tokens. */
+export interface TokenEnrichment {
+  id: number;
+  /** Its text, when the caller could decode it (`AnalyzeRoutingOptions.tokenText`). */
+  text: string;
+  /** Times this token's first choice was this expert. */
+  count: number;
+  /** Times the token occurred. */
+  total: number;
+  lift: number;
+}
+
+export interface ExpertEnrichment {
+  expert: number;
+  /** First-choice tokens at this expert (all tokens, with or without a word class). */
+  tokens: number;
+  /** The classes with the largest lift, best first (at most ENRICHMENT_LIST). */
+  classes: ClassEnrichment[];
+  /** The token ids with the largest lift among those seen at least MIN_TOKEN_OCCURRENCES times, best first. */
+  tokenIds: TokenEnrichment[];
+}
+
+/** Entries each enrichment list keeps. */
+export const ENRICHMENT_LIST = 5;
+/**
+ * A token id must occur this often before its lift is listed: with fewer, one or two lucky routings give a
+ * large factor that means nothing (a token seen 3 times, 2 of them at one expert of 8, has lift 5.3).
+ */
+export const MIN_TOKEN_OCCURRENCES = 20;
+
+export interface AnalyzeRoutingOptions {
+  /** A token id's text, for the enrichment tables. */
+  tokenText?: (id: number) => string;
 }
 
 function binomial(n: number, k: number): number {
@@ -181,6 +234,7 @@ export function analyzeRouting(
   sequences: readonly RoutedSequence[],
   numExperts: number,
   topK: number,
+  options: AnalyzeRoutingOptions = {},
 ): RoutingAnalysis {
   const numLayers = sequences[0]?.expertIndex.length ?? 0;
   const perLayer = <T>(make: () => T): T[] => Array.from({ length: numLayers }, make);
@@ -189,6 +243,8 @@ export function analyzeRouting(
   const byPos = new Map<PosClass, LoadCounts[]>();
   const repOverall = perLayer<RepetitionCounts>(() => ({ pairs: 0, first: 0, any: 0 }));
   const repGenre = new Map<string, RepetitionCounts[]>();
+  // Per layer: token id → first choices per expert, [N].
+  const byId = perLayer(() => new Map<number, Float64Array>());
   let tokens = 0;
 
   for (const seq of sequences) {
@@ -220,6 +276,12 @@ export function analyzeRouting(
               perLayer(() => newCounts(numExperts)),
             );
           groups.push(byPos.get(cls)![layer]!);
+        }
+        if (seq.ids) {
+          const id = seq.ids[t]!;
+          let row = byId[layer]!.get(id);
+          if (!row) byId[layer]!.set(id, (row = new Float64Array(numExperts)));
+          row[experts[t * topK]!]! += 1;
         }
         for (const g of groups) {
           g.tokens += 1;
@@ -275,6 +337,9 @@ export function analyzeRouting(
     genreDivergence: divergence(genreLoads),
     posDivergence: divergence(posLoads),
     expertSpecialisation: perLayer(() => null).map((_, layer) => specialisation(byPos, layer, numExperts)),
+    expertEnrichment: overall.map((counts, layer) =>
+      enrichment(byPos, byId[layer]!, counts, layer, numExperts, options.tokenText),
+    ),
     repetition: {
       overall: repOverall.map(toRepetition),
       byGenre: Object.fromEntries(
@@ -307,6 +372,50 @@ function specialisation(
       }
     }
     return { expert: e, tokens: expertTokens, ...best };
+  });
+}
+
+/** Per expert, the classes and token ids it over-receives as a first choice, with their counts. */
+function enrichment(
+  byPos: Map<PosClass, LoadCounts[]>,
+  byId: Map<number, Float64Array>,
+  overall: LoadCounts,
+  layer: number,
+  numExperts: number,
+  tokenText: ((id: number) => string) | undefined,
+): ExpertEnrichment[] {
+  const classes = [...byPos.keys()];
+  const classTotal = classes.reduce((s, c) => s + byPos.get(c)![layer]!.tokens, 0);
+  const frequent = [...byId].filter(([, row]) => row.reduce((a, b) => a + b, 0) >= MIN_TOKEN_OCCURRENCES);
+  return Array.from({ length: numExperts }, (_, e) => {
+    const wordTokensHere = classes.reduce((s, c) => s + byPos.get(c)![layer]!.top1[e]!, 0);
+    const classList: ClassEnrichment[] =
+      wordTokensHere === 0
+        ? []
+        : classes.map((c) => {
+            const counts = byPos.get(c)![layer]!;
+            const count = counts.top1[e]!;
+            return {
+              posClass: c,
+              count,
+              classTokens: counts.tokens,
+              lift: count / wordTokensHere / (counts.tokens / classTotal),
+            };
+          });
+    const share = overall.tokens > 0 ? overall.top1[e]! / overall.tokens : 0;
+    const idList: TokenEnrichment[] =
+      share === 0
+        ? []
+        : frequent.map(([id, row]) => {
+            const total = row.reduce((a, b) => a + b, 0);
+            return { id, text: tokenText?.(id) ?? '', count: row[e]!, total, lift: row[e]! / total / share };
+          });
+    const best = <T extends { lift: number; count: number }>(list: T[]): T[] =>
+      list
+        .filter((x) => x.count > 0)
+        .sort((a, b) => b.lift - a.lift || b.count - a.count)
+        .slice(0, ENRICHMENT_LIST);
+    return { expert: e, tokens: overall.top1[e]!, classes: best(classList), tokenIds: best(idList) };
   });
 }
 

@@ -72,7 +72,7 @@ export interface TokenDataInput {
 }
 
 /** stream → little-endian uint16 bytes. */
-function toUint16Bytes(stream: Int32Array, vocabSize: number): Uint8Array {
+export function toUint16Bytes(stream: Int32Array, vocabSize: number): Uint8Array {
   const bytes = new Uint8Array(stream.length * 2);
   const view = new DataView(bytes.buffer);
   stream.forEach((id, i) => {
@@ -84,7 +84,7 @@ function toUint16Bytes(stream: Int32Array, vocabSize: number): Uint8Array {
 }
 
 /** Little-endian uint16 bytes → stream (the byte length is checked by the caller). */
-function fromUint16Bytes(bytes: Uint8Array): Int32Array {
+export function fromUint16Bytes(bytes: Uint8Array): Int32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stream = new Int32Array(bytes.byteLength / 2);
   for (let i = 0; i < stream.length; i++) stream[i] = view.getUint16(2 * i, true);

@@ -98,7 +98,34 @@ export interface TrainRun {
   /** Seeds the initial weights and the batches. */
   seed: number;
   /** Train on these genres' documents only (letters, models/corpus.ts GENRES); null = the whole split. */
-  data: { genres: string[] | null };
+  data: TrainData;
+  /**
+   * Which weights the optimiser updates (see `TRAINABLE`); absent = all of them. Fine-tuning with only the
+   * attention and router weights is one of the parameter subsets ST-MoE §4.2 compares.
+   */
+  trainable?: Trainable;
+}
+
+export interface TrainData {
+  genres: string[] | null;
+  /** Train on the first this many tokens of the chosen documents only (a small fine-tuning slice); absent = all. */
+  maxTokens?: number;
+  /** Measure validation loss on the chosen genres' validation documents; absent or false = the whole split. */
+  validateOnGenres?: boolean;
+}
+
+/**
+ * The parameter groups a run can train: `all`, or `attention-router` — every layer's attention projections and
+ * router only, with embeddings, norms, the LM head and every expert (the dense model's feed-forward block)
+ * frozen bit for bit.
+ */
+export const TRAINABLE = ['all', 'attention-router'] as const;
+export type Trainable = (typeof TRAINABLE)[number];
+
+/** Whether the weight named `name` (Hugging Face's Mixtral names) is updated under `trainable`. */
+export function isTrainable(name: string, trainable: Trainable = 'all'): boolean {
+  if (trainable === 'all') return true;
+  return /\.self_attn\./.test(name) || /\.block_sparse_moe\.gate\./.test(name);
 }
 
 /**
@@ -390,6 +417,34 @@ function readSchedule(raw: unknown, p: Problems, steps: number): ScheduleOptions
   return schedule;
 }
 
+function readTrainable(raw: unknown, p: Problems): Trainable | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string' && (TRAINABLE as readonly string[]).includes(raw)) return raw as Trainable;
+  p.add(`trainable must be one of ${TRAINABLE.map((t) => `"${t}"`).join(', ')}; got ${describe(raw)}.`);
+  return undefined;
+}
+
+/** The optional slice and validation settings of `data`, checked. */
+function readDataOptions(raw: unknown, p: Problems): Pick<TrainData, 'maxTokens' | 'validateOnGenres'> {
+  const out: Pick<TrainData, 'maxTokens' | 'validateOnGenres'> = {};
+  const maxTokens = field(raw, 'maxTokens');
+  if (maxTokens !== undefined) {
+    out.maxTokens = p.number('The training slice (tokens)', maxTokens, { min: 2, max: 1e7, integer: true });
+  }
+  const onGenres = field(raw, 'validateOnGenres');
+  if (onGenres !== undefined) {
+    if (typeof onGenres !== 'boolean') p.add(`validateOnGenres must be true or false; got ${describe(onGenres)}.`);
+    else out.validateOnGenres = onGenres;
+  }
+  return out;
+}
+
+/** Tokens the chosen genres hold in the validation split. */
+function validationGenreTokens(manifest: TokenDataManifest, genres: string[] | null): number {
+  const docs = manifest.splits.validation.documents.filter((d) => genres === null || genres.includes(d.genre));
+  return docs.reduce((n, d) => n + d.length + 1, 0);
+}
+
 function readGenres(raw: unknown, p: Problems): string[] | null {
   const genres = field(raw, 'genres');
   if (genres === null) return null;
@@ -507,6 +562,11 @@ export function validateTrainRun(input: unknown, context: TrainRunContext): Trai
   if (model.from === 'fresh') checkVariantRouting(model, routing, p);
   const schedule = readSchedule(input.schedule, p, steps);
   const genres = readGenres(input.data, p);
+  const dataOptions = readDataOptions(input.data, p);
+  const trainable = readTrainable(input.trainable, p);
+  if (dataOptions.maxTokens !== undefined && Number.isInteger(seqLen) && dataOptions.maxTokens < seqLen + 1) {
+    p.add(`The training slice (${dataOptions.maxTokens} tokens) must hold one window of ${seqLen + 1} tokens.`);
+  }
   if (checkpointConfig && seqLen > checkpointConfig.max_position_embeddings) {
     p.add(
       `The sequence length (${seqLen}) must not exceed the checkpoint's max_position_embeddings (${checkpointConfig.max_position_embeddings}).`,
@@ -538,6 +598,17 @@ export function validateTrainRun(input: unknown, context: TrainRunContext): Trai
         ],
       };
     }
+    if (dataOptions.validateOnGenres) {
+      const held = validationGenreTokens(context.data, genres);
+      if (held < seqLen + 1) {
+        return {
+          ok: false,
+          errors: [
+            `The chosen genres hold ${held} validation tokens, fewer than one window of ${seqLen + 1}; validate on the whole split or add genres.`,
+          ],
+        };
+      }
+    }
   }
   const memory = trainingMemory(modelConfig, batch, seqLen);
   const budget = context.memoryBudgetBytes ?? DEFAULT_TRAIN_MEMORY_BUDGET;
@@ -549,6 +620,16 @@ export function validateTrainRun(input: unknown, context: TrainRunContext): Trai
       ],
     };
   }
-  const run: TrainRun = { model, routing, schedule, steps, batch, seqLen, seed, data: { genres } };
+  const run: TrainRun = {
+    model,
+    routing,
+    schedule,
+    steps,
+    batch,
+    seqLen,
+    seed,
+    data: { genres, ...dataOptions },
+    ...(trainable ? { trainable } : {}),
+  };
   return { ok: true, run, modelConfig, memory };
 }

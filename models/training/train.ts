@@ -40,6 +40,8 @@ export interface TrainStepOptions {
   capacityFactor?: number | null;
   /** Per layer, the aux-loss-free selection bias used to choose experts this step: [N]. */
   selectionBias?: readonly Float32Array[];
+  /** Names of the weights to update; absent = all. The others get no gradient and stay bit-identical. */
+  trainable?: ReadonlySet<string>;
 }
 
 export interface TrainStepResult {
@@ -91,21 +93,24 @@ export function trainStep(
   const rawGrads: tf.NamedTensorMap = {};
   let clipped: tf.NamedTensorMap = {};
   try {
-    const { value, grads } = tf.variableGrads(() => {
-      const result = mixtralForward(model, ids, {
-        training: true,
-        capacityFactor: options.capacityFactor,
-        selectionBias: options.selectionBias,
-      });
-      ({ expertTokens, droppedSlots, routerEntropy, unroutedTokens, routerMeanProb } = result);
-      zLoss = result.zLoss === null ? null : tf.keep(result.zLoss);
-      const ce = crossEntropy(result.logits, targets);
-      // Copies, read after the tape: the returned total is disposed with the tape's other outputs.
-      kept.push(tf.keep(tf.clone(ce)));
-      if (result.auxLoss === null) return ce;
-      kept.push(tf.keep(tf.clone(result.auxLoss)));
-      return tf.add(ce, result.auxLoss) as tf.Scalar;
-    }, [...model.weights.values()]);
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const result = mixtralForward(model, ids, {
+          training: true,
+          capacityFactor: options.capacityFactor,
+          selectionBias: options.selectionBias,
+        });
+        ({ expertTokens, droppedSlots, routerEntropy, unroutedTokens, routerMeanProb } = result);
+        zLoss = result.zLoss === null ? null : tf.keep(result.zLoss);
+        const ce = crossEntropy(result.logits, targets);
+        // Copies, read after the tape: the returned total is disposed with the tape's other outputs.
+        kept.push(tf.keep(tf.clone(ce)));
+        if (result.auxLoss === null) return ce;
+        kept.push(tf.keep(tf.clone(result.auxLoss)));
+        return tf.add(ce, result.auxLoss) as tf.Scalar;
+      },
+      [...model.weights].filter(([name]) => options.trainable?.has(name) ?? true).map(([, v]) => v),
+    );
     value.dispose();
     for (const [name, g] of Object.entries(grads)) rawGrads[hfName.get(name) ?? name] = g;
     const { grads: clippedGrads, norm } = clipByGlobalNorm(rawGrads, options.clip);

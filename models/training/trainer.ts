@@ -33,6 +33,8 @@ export interface TrainOptions {
   evalWindows?: number;
   /** Continue a stopped run: the step to start at and the optimiser state it had there. */
   resume?: { step: number; optimizer: AdamWState };
+  /** Only these weights (Hugging Face names) are updated; absent = all. */
+  trainable?: readonly string[];
   /** Routing while training: token dropping past a capacity, and aux-loss-free bias balancing. */
   routing?: {
     /** Expert capacity factor (GShard §2.2); null or absent: dropless. */
@@ -104,6 +106,7 @@ export class Training implements AsyncIterable<TrainProgress> {
   private resumeWaiters: (() => void)[] = [];
   /** Per layer selection bias while bias balancing is on; null when off. */
   private bias: Float32Array[] | null;
+  private readonly trainable: ReadonlySet<string> | undefined;
 
   constructor(model: MixtralModel, options: TrainOptions) {
     checkTrainOptions(options);
@@ -114,6 +117,7 @@ export class Training implements AsyncIterable<TrainProgress> {
       ? evalBatches(options.validation, options.batchSize, options.seqLen, options.evalWindows ?? 128)
       : [];
     this.optimizer = new AdamW(model.weights, options.optimizer);
+    this.trainable = options.trainable ? new Set(options.trainable) : undefined;
     this.next = options.resume?.step ?? 0;
     if (options.resume) this.optimizer.setState(options.resume.optimizer);
     const { num_hidden_layers: layers, num_local_experts: experts } = model.config;
@@ -152,6 +156,7 @@ export class Training implements AsyncIterable<TrainProgress> {
       clip,
       capacityFactor: options.routing?.capacityFactor ?? null,
       selectionBias: this.bias ?? undefined,
+      trainable: this.trainable,
     });
     const rate = options.routing?.biasUpdateRate;
     if (this.bias && rate) this.bias = this.bias.map((b, l) => updateSelectionBias(b, r.expertTokens[l]!, rate));
@@ -250,6 +255,9 @@ function checkTrainOptions(o: TrainOptions): void {
     throw new RangeError(
       `The training stream holds ${o.train.length} tokens; a window of ${o.seqLen} needs at least ${o.seqLen + 1}.`,
     );
+  }
+  if (o.trainable && o.trainable.length === 0) {
+    throw new RangeError('Name at least one weight to train, or leave trainable out to train them all.');
   }
   const factor = o.routing?.capacityFactor;
   if (factor !== undefined && factor !== null && !(factor > 0)) {

@@ -2,11 +2,11 @@
 // per word class, and how often neighbours share an expert. Writes <checkpoint>/analysis.json.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeRouting, POS_CLASSES, tokenPosClasses } from '../../models/moe/analyze.ts';
-import type { RoutedSequence, RoutingAnalysis } from '../../models/moe/analyze.ts';
+import { POS_CLASSES, tokenPosClasses } from '../../models/moe/analyze.ts';
+import type { RoutingAnalysis } from '../../models/moe/analyze.ts';
+import { documentWindows, type AnalysisDocument } from '../../models/moe/analyze-windows.ts';
 import { GENRES } from '../../models/text/corpus.ts';
 import { tokenToWord } from '../../models/text/tokenizer.ts';
-import type { Lab } from '../../models/lab.ts';
 import { describeFlags, parseFlags } from '../args.ts';
 import type { FlagSpec } from '../args.ts';
 import type { Command } from '../moe.ts';
@@ -29,63 +29,20 @@ const FLAGS = {
   out: { type: 'string', help: 'Where to write the JSON (default <checkpoint>/analysis.json)' },
 } satisfies Record<string, FlagSpec>;
 
-/** A window of one document: its tokens, and the genre and word class of each. */
-interface Window {
-  ids: Int32Array;
-  genre: string;
-  posClass: RoutedSequence['posClass'];
-}
-
-/** Cuts each document into windows that never cross into the next document, so every token has a genre and a tag. */
-function documentWindows(split: TokenizedSplit, seq: number, perDoc: number): Window[] {
-  const windows: Window[] = [];
-  split.tokenized.forEach((doc, i) => {
+/** The split's documents with each token's word class, from the corpus words the token overlaps. */
+export function corpusAnalysisDocuments(split: TokenizedSplit): AnalysisDocument[] {
+  return split.tokenized.map((doc, i) => {
     const words = split.documents[i]!.words;
     const offsets = Array.from(
       { length: doc.ids.length },
       (_, t) => [doc.offsets[2 * t]!, doc.offsets[2 * t + 1]!] as const,
     );
-    const classes = tokenPosClasses(
+    const posClass = tokenPosClasses(
       tokenToWord(offsets, words),
       words.map((w) => w.tag),
     );
-    const count = Math.floor(doc.ids.length / seq);
-    for (let w = 0; w < count && (perDoc === 0 || w < perDoc); w++) {
-      windows.push({
-        ids: doc.ids.slice(w * seq, (w + 1) * seq),
-        genre: doc.genre,
-        posClass: classes.slice(w * seq, (w + 1) * seq),
-      });
-    }
+    return { genre: doc.genre, ids: doc.ids, posClass };
   });
-  return windows;
-}
-
-/** Runs the model over the windows, batch by batch, and collects each window's routing. */
-async function routeWindows(
-  lab: Lab,
-  windows: readonly Window[],
-  batchSize: number,
-  topK: number,
-): Promise<RoutedSequence[]> {
-  const sequences: RoutedSequence[] = [];
-  for (let start = 0; start < windows.length; start += batchSize) {
-    const group = windows.slice(start, start + batchSize);
-    const seq = group[0]!.ids.length;
-    const routing = await lab.routeIds(
-      group.map((w) => [...w.ids]),
-      { k: topK },
-    );
-    group.forEach((w, b) => {
-      sequences.push({
-        // Tokens are batch-major (token = b·seq + s), so row b is one contiguous slice.
-        expertIndex: routing.map((layer) => layer.expertIndex.slice(b * seq * topK, (b + 1) * seq * topK)),
-        genre: Array.from({ length: seq }, () => w.genre),
-        posClass: w.posClass,
-      });
-    });
-  }
-  return sequences;
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -127,6 +84,11 @@ function summary(a: RoutingAnalysis): string {
       (e) => `#${e.expert} ${e.topClass} ×${e.lift.toFixed(1)}`,
     );
     lines.push(`  each expert's most over-represented class (first choices): ${experts.join(', ')}`);
+    const tokens = a.expertEnrichment[layer]!.filter((e) => e.tokenIds.length > 0).map(
+      (e) =>
+        `#${e.expert} ${JSON.stringify(e.tokenIds[0]!.text)} ×${e.tokenIds[0]!.lift.toFixed(1)} (${e.tokenIds[0]!.count}/${e.tokenIds[0]!.total})`,
+    );
+    lines.push(`  each expert's most over-represented token: ${tokens.join(', ')}`);
   }
   return lines.join('\n');
 }
@@ -152,12 +114,8 @@ export const command: Command = {
     const seq = flags.seq ?? lab.config.max_position_embeddings;
     const topK = flags['top-k'] ?? lab.config.num_experts_per_tok;
     const started = performance.now();
-    const windows = documentWindows(split, seq, flags['windows-per-doc']);
-    const analysis = analyzeRouting(
-      await routeWindows(lab, windows, flags.batch, topK),
-      lab.config.num_local_experts,
-      topK,
-    );
+    const windows = documentWindows(corpusAnalysisDocuments(split), seq, flags['windows-per-doc']);
+    const { analysis } = await lab.analyzeRouting(windows, { k: topK, batch: flags.batch });
     lab.dispose();
     const out = flags.out ?? join(dir, 'analysis.json');
     const json = {

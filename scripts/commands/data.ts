@@ -10,7 +10,10 @@ import { encodeTokenData, TOKEN_DATA_SPLITS } from '../../models/text/token-data
 import { describeFlags, parseFlags, type FlagSpec } from '../args.ts';
 import { writeCheckpointDir } from '../../models/node/checkpoint-fs.ts';
 import type { Command } from '../moe.ts';
-import { loadTokenizedSplits, loadTokenizer, TOKENIZER_PATH } from '../training-data.ts';
+import { loadTokenizedSplits, loadTokenizer, TOKENIZER_PATH, type TokenizedSplit } from '../training-data.ts';
+import { encodeAnalysisData } from '../../models/text/analysis-data.ts';
+import { buildPosLexicon } from '../../models/text/pos-lexicon.ts';
+import { corpusAnalysisDocuments } from './analyze.ts';
 
 /** Where the shipped token data lives. */
 export const TOKEN_DATA_DIR = fileURLToPath(new URL('../../models/data/', import.meta.url));
@@ -24,10 +27,11 @@ const FLAGS = {
 /** The files `npm run moe -- data` writes, built in memory (the corpus split and tokenizer as the CLI trains on). */
 export async function buildTokenData(tokenizerPath: string = TOKENIZER_PATH): Promise<Map<string, Uint8Array>> {
   const loaded = loadTokenizer(tokenizerPath);
-  const splits = loadTokenizedSplits(loaded, TOKEN_DATA_SPLITS);
+  const splits = loadTokenizedSplits(loaded, [...TOKEN_DATA_SPLITS, 'test']);
+  const tokenizerSha = await sha256Hex(new Uint8Array(await readFile(tokenizerPath)));
   const { files } = await encodeTokenData({
     tokenizer: {
-      sha256: await sha256Hex(new Uint8Array(await readFile(tokenizerPath))),
+      sha256: tokenizerSha,
       vocabSize: loaded.tokenizer.vocabSize,
       endOfTextId: loaded.tokenizer.endOfTextId,
     },
@@ -36,7 +40,30 @@ export async function buildTokenData(tokenizerPath: string = TOKENIZER_PATH): Pr
       'tokenised with models/checkpoints/tokenizer.json; written by `npm run moe -- data`.',
     splits: { train: splits.train!.tokenized, validation: splits.validation!.tokenized },
   });
+  // The test split with each token's word class, for the routing analysis the browser reruns.
+  const test = splits.test!;
+  const analysisDocs = corpusAnalysisDocuments(test);
+  const analysisFiles = await encodeAnalysisData({
+    tokenizer: { sha256: tokenizerSha, vocabSize: loaded.tokenizer.vocabSize },
+    source:
+      "The Brown Corpus test split (models/corpus.ts DEFAULT_SPLIT), each token's word class from the corpus word it overlaps (models/moe/analyze.ts posClassOfTag); written by `npm run moe -- data`.",
+    documents: analysisDocs.map((d, i) => ({ ...d, id: test.tokenized[i]!.id })),
+  });
+  for (const [name, bytes] of analysisFiles) files.set(name, bytes);
+  const lexicon = buildPosLexicon(
+    taggedWords(splits.train!),
+    taggedWords(test),
+    'The most frequent word forms of the Brown training split, each with its most frequent word class; measured on the test split. Written by `npm run moe -- data`.',
+  );
+  files.set('pos-lexicon.json', new TextEncoder().encode(`${JSON.stringify(lexicon)}\n`));
   return files;
+}
+
+/** Every corpus word of a split with its tag (empty spans, a period printed once, left out). */
+function* taggedWords(split: TokenizedSplit): Generator<{ word: string; tag: string }> {
+  for (const doc of split.documents) {
+    for (const w of doc.words) if (w.end > w.start) yield { word: doc.text.slice(w.start, w.end), tag: w.tag };
+  }
 }
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;

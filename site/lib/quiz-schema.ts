@@ -64,6 +64,7 @@ const liveMeasure = z.discriminatedUnion('measure', [
     measure: z.literal('after-mixtral-expert-capacity'),
     numExperts: int(1, 64),
     factor: z.number().positive().max(64),
+  }),
   /** Lesson 5's race table: one lane's training FLOPs per step, in billions (GFLOPs), at the reader's N and K. */
   z.object({
     measure: z.literal('race-train-gflops'),
@@ -77,6 +78,22 @@ const liveMeasure = z.discriminatedUnion('measure', [
     checkpoint: z.string(),
     factor: z.number().positive(),
     layer: int(1, 64),
+  }),
+  /** Lesson 7's live recompute: the share of consecutive test-split tokens whose first-choice expert is the same, in %. */
+  z.object({
+    measure: z.literal('do-experts-specialise-repetition'),
+    checkpoint: z.string(),
+    k: int(1, 64),
+    layer: int(1, 64),
+    windowsPerDoc: int(0, 1000),
+  }),
+  /** Lesson 8's communication calculator: bytes one token sends and receives per MoE layer, in kB (10³ bytes). */
+  z.object({
+    measure: z.literal('the-costs-comm-kb'),
+    model: z.string(),
+    k: int(1, 64),
+    bytesPerElement: z.number().positive(),
+    capacityFactor: z.number().positive().nullable(),
   }),
 ]);
 

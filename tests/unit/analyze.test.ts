@@ -102,4 +102,33 @@ describe('analyzeRouting', () => {
   it('rejects routing that does not hold K choices per token', () => {
     expect(() => analyzeRouting([{ ...sequence, expertIndex: [Int32Array.from([0, 1])] }], 4, 2)).toThrow(/tokens × K/);
   });
+
+  it('lists each expert’s over-received classes and tokens with the counts behind the factor', () => {
+    // 40 tokens, one layer, N = 2, K = 1: id 7 (a comma) always goes to expert 1, id 3 (a noun) to expert 0
+    // except 4 times in 20.
+    const ids = [...Array.from({ length: 20 }, () => 7), ...Array.from({ length: 20 }, () => 3)];
+    const experts = ids.map((id, i) => (id === 7 ? 1 : i < 24 ? 1 : 0));
+    const seq: RoutedSequence = {
+      expertIndex: [Int32Array.from(experts)],
+      genre: ids.map(() => 'a'),
+      posClass: ids.map((id) => (id === 7 ? 'punctuation' : 'noun')),
+      ids,
+    };
+    const a = analyzeRouting([seq], 2, 1, { tokenText: (id) => (id === 7 ? ',' : 'cat') });
+    const [e0, e1] = a.expertEnrichment[0]!;
+    // Expert 1 takes 24 of 40 tokens (share 0.6); all 20 commas: lift 1 / 0.6.
+    expect(e1!.tokens).toBe(24);
+    expect(e1!.tokenIds[0]).toMatchObject({ id: 7, text: ',', count: 20, total: 20 });
+    expect(e1!.tokenIds[0]!.lift).toBeCloseTo(1 / 0.6, 12);
+    expect(e1!.classes[0]).toMatchObject({ posClass: 'punctuation', count: 20, classTokens: 20 });
+    // Expert 0: 16 of the 20 nouns and nothing else, share 0.4: lift (16/20) / 0.4 = 2.
+    expect(e0!.tokenIds).toEqual([{ id: 3, text: 'cat', count: 16, total: 20, lift: 2 }]);
+    expect(e0!.classes).toEqual([{ posClass: 'noun', count: 16, classTokens: 20, lift: 2 }]);
+  });
+
+  it('lists no token seen fewer than MIN_TOKEN_OCCURRENCES times', () => {
+    expect(analysis.expertEnrichment[0]!.every((e) => e.tokenIds.length === 0)).toBe(true);
+    const withIds = analyzeRouting([{ ...sequence, ids: [1, 2, 3, 4] }], 4, 2);
+    expect(withIds.expertEnrichment[0]!.every((e) => e.tokenIds.length === 0)).toBe(true);
+  });
 });
