@@ -516,6 +516,13 @@ export interface NotebookHelpers {
    * kvCacheBytes(presetById('mixtral-8x7b').config, { context: 32768, batch: 1 }).bytes;
    */
   kvCacheBytes(config: unknown, options: { context: number; batch: number; bytesPerValue?: number }): KvCacheEstimate;
+  /**
+   * A copy of `config` with numbers changed by path (`num_local_experts`, `ffn_config.moe_top_k`): the
+   * parameter calculator's edits, with its bounds and sentences.
+   * @example
+   * applyEdits(presetById('mixtral-8x7b').config, { num_local_experts: 16 });
+   */
+  applyEdits(config: unknown, edits: Readonly<Record<string, number>>): Record<string, unknown>;
   /** The real config.json files of published models the parameter calculator offers. */
   readonly MODEL_PRESETS: readonly ModelPreset[];
   /**

@@ -9,6 +9,7 @@ import { kvCacheBytes } from '../../models/accounting/memory.ts';
 import { MODEL_PRESETS, presetById } from '../../models/accounting/presets/index.ts';
 import { POS_CLASSES, posClassOfTag } from '../../models/moe/analyze.ts';
 import { parseMixtralConfig } from '../../models/nn/config.ts';
+import { applyEdits } from '../../models/accounting/config-edit.ts';
 
 export const helpers = {
   softmax,
@@ -21,6 +22,7 @@ export const helpers = {
   // A cell may pass any config: parse it, so a wrong one gets the config reader's sentence, not a NaN.
   flopsPerToken: (config, context, k) => flopsPerToken(parseMixtralConfig(config), context, k),
   kvCacheBytes,
+  applyEdits,
   MODEL_PRESETS,
   presetById,
   POS_CLASSES,

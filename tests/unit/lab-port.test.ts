@@ -2,7 +2,6 @@
 // serveLab (the page) ↔ the page's EngineClient ↔ another MessageChannel ↔ hostEngine and the real Engine
 // on wasm. Checked against the Lab driven directly; plus what is refused, and what close() cleans up.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import type { FromEngine, ToEngine } from '../../models/engine/protocol.ts';
 import { Lab } from '../../models/lab.ts';
 import { setupNodeBackend } from '../../models/node/backend-node.ts';
 import { checkpointFilesFromZip } from '../../models/checkpoint/checkpoint-zip.ts';
+import { nodeLabSources } from './lab-sources.ts';
 import {
   API_SOURCE,
   connectLab,
@@ -25,25 +25,7 @@ import {
 
 const FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'manifest.json'];
 const CHECKPOINT_IDS = ['dense', 'e8-top2'];
-const SOURCES: LabSources = {
-  checkpoints: CHECKPOINT_IDS.map((id) => {
-    const config = JSON.parse(readFileSync(`models/checkpoints/${id}/config.json`, 'utf8')) as Record<string, number>;
-    return {
-      id,
-      label: id,
-      numExperts: config.num_local_experts!,
-      trainedTopK: config.num_experts_per_tok!,
-      downloadBytes: 0,
-      files: Object.fromEntries(FILES.map((name) => [name, join('models/checkpoints', id, name)])),
-    };
-  }),
-  data: {
-    'manifest.json': 'models/data/manifest.json',
-    'train.bin': 'models/data/train.bin',
-    'validation.bin': 'models/data/validation.bin',
-  },
-  tokenizer: 'models/checkpoints/tokenizer.json',
-};
+const SOURCES: LabSources = nodeLabSources(CHECKPOINT_IDS);
 
 /** A small fresh model that trains a step in a few milliseconds. */
 const TINY = { experts: 4, topK: 2, hidden: 16, intermediate: 32, layers: 1, heads: 2, kvHeads: 1 };
