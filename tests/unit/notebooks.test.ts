@@ -30,7 +30,11 @@ function readNotebook(file: string): ExampleNotebook {
   const match = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text);
   if (!match) throw new Error(`${file} has no frontmatter.`);
   const cells = [...match[2]!.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
-  return { slug: file.replace(/\.md$/, ''), frontmatter: parseYaml(match[1]!) as ExampleNotebook['frontmatter'], cells };
+  return {
+    slug: file.replace(/\.md$/, ''),
+    frontmatter: parseYaml(match[1]!) as ExampleNotebook['frontmatter'],
+    cells,
+  };
 }
 
 /** A cell's last expression statement becomes the cell's value, as the playground shows it. */
@@ -130,9 +134,12 @@ describe('example notebooks (real engine, wasm, in Node)', () => {
           console.log(`${notebook.slug} ${JSON.stringify(plain, bytes)}\n`);
         }
       } catch (error) {
-        throw new Error(`Cell ${cell + 1} of ${notebook.slug} failed: ${error instanceof Error ? error.message : error}`, {
-          cause: error,
-        });
+        throw new Error(
+          `Cell ${cell + 1} of ${notebook.slug} failed: ${error instanceof Error ? error.message : error}`,
+          {
+            cause: error,
+          },
+        );
       } finally {
         await session.close();
       }
