@@ -17,6 +17,7 @@ import {
   type EngineRequests,
   type EngineResults,
   type GeneratedTokenMessage,
+  type KeptModel,
   type LayerRoutingReport,
   type LoadProgress,
   type LossPoint,
@@ -107,22 +108,22 @@ export class Engine {
       case 'load':
         return (await this.load((payload as EngineRequests['load']).checkpoint, context)) as EngineResults[T];
       case 'route': {
-        const { text, topK } = payload as EngineRequests['route'];
-        return (await this.route(text, topK)) as EngineResults[T];
+        const { text, topK, model } = payload as EngineRequests['route'];
+        return (await this.route(text, topK, model)) as EngineResults[T];
       }
       case 'generate':
         return (await this.generate(payload as EngineRequests['generate'], context)) as EngineResults[T];
       case 'heldOutLoss': {
-        const { text, topKs } = payload as EngineRequests['heldOutLoss'];
-        return (await this.heldOutLoss(text, topKs, context)) as EngineResults[T];
+        const { text, topKs, model } = payload as EngineRequests['heldOutLoss'];
+        return (await this.heldOutLoss(text, topKs, context, model)) as EngineResults[T];
       }
       case 'memory':
-        return this.memory() as EngineResults[T];
+        return this.memory((payload as EngineRequests['memory'] | undefined)?.model) as EngineResults[T];
       case 'benchmark':
         return (await this.benchmark((payload as EngineRequests['benchmark']).cases, context)) as EngineResults[T];
       case 'decodeSpeed': {
-        const { prompt, tokens, topK } = payload as EngineRequests['decodeSpeed'];
-        return (await this.requireModel().lab.decodeSpeed(prompt, { tokens, k: topK })) as EngineResults[T];
+        const { prompt, tokens, topK, model } = payload as EngineRequests['decodeSpeed'];
+        return (await this.labFor(model).decodeSpeed(prompt, { tokens, k: topK })) as EngineResults[T];
       }
       case 'loseContext':
         return (await this.loseContext(context)) as EngineResults[T];
@@ -137,6 +138,17 @@ export class Engine {
       case 'importTrained': {
         const { run, bytes } = payload as EngineRequests['importTrained'];
         return (await this.desk.importZip(run, bytes)) as EngineResults[T];
+      }
+      case 'keep': {
+        const { id, checkpoint } = payload as EngineRequests['keep'];
+        return (await this.keep(id, checkpoint, context)) as EngineResults[T];
+      }
+      case 'forget': {
+        const { ids } = payload as EngineRequests['forget'];
+        if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+          throw new Error('Say which kept models to free, by their ids.');
+        }
+        return { freed: this.desk.forget(ids) } as EngineResults[T];
       }
       default:
         // Messages arrive untyped from another thread: a page built from other code may send anything.
@@ -181,9 +193,16 @@ export class Engine {
     return this.loaded;
   }
 
-  async load(source: CheckpointSource, context: RequestContext): Promise<ModelInfo> {
-    if (!this.backend) await this.init('auto');
-    this.source = source;
+  /** The kept model `id` when given, else the loaded one. */
+  private labFor(id: string | undefined): Lab {
+    return id === undefined ? this.requireModel().lab : this.desk.lab(id);
+  }
+
+  /** Downloads a checkpoint's files (through the offline cache), reporting progress. */
+  private async download(
+    source: CheckpointSource,
+    context: RequestContext,
+  ): Promise<{ files: Map<string, Uint8Array>; downloaded: number; fromCache: boolean }> {
     const names = Object.keys(source.files);
     const files = new Map<string, Uint8Array>();
     let fromCache = true;
@@ -200,7 +219,11 @@ export class Engine {
       files.set(name, body);
       context.progress({ phase: 'download', loaded: downloaded, total: 0, file: name });
     }
-    context.progress({ phase: 'verify', loaded: 0, total: 1 });
+    return { files, downloaded, fromCache };
+  }
+
+  /** Loads and verifies a checkpoint's files; a file that fails is dropped from the offline cache. */
+  private async verified(source: CheckpointSource, files: Map<string, Uint8Array>): Promise<Lab> {
     let lab: Lab;
     try {
       lab = await Lab.load(files);
@@ -216,6 +239,15 @@ export class Engine {
       lab.dispose();
       throw new Error(`The checkpoint "${source.id}" has no tokenizer.json.`);
     }
+    return lab;
+  }
+
+  async load(source: CheckpointSource, context: RequestContext): Promise<ModelInfo> {
+    if (!this.backend) await this.init('auto');
+    this.source = source;
+    const { files, downloaded, fromCache } = await this.download(source, context);
+    context.progress({ phase: 'verify', loaded: 0, total: 1 });
+    const lab = await this.verified(source, files);
     context.progress({ phase: 'convert', loaded: 0, total: 1 });
     if (this.loaded) this.loaded.lab.dispose();
     const { config } = lab;
@@ -243,8 +275,18 @@ export class Engine {
     return info;
   }
 
-  async route(text: string, topK: number): Promise<EngineResults['route']> {
-    const { lab } = this.requireModel();
+  /** Loads a checkpoint as a kept model (replacing one kept under the same id); the loaded model stays. */
+  async keep(id: string, source: CheckpointSource, context: RequestContext): Promise<KeptModel> {
+    if (typeof id !== 'string' || id === '') throw new Error('A kept model needs an id.');
+    if (!this.backend) await this.init('auto');
+    const { files, downloaded, fromCache } = await this.download(source, context);
+    const lab = await this.verified(source, files);
+    this.desk.keep(id, lab);
+    return { id, config: { ...lab.config }, notes: lab.notes, downloadBytes: downloaded, fromCache };
+  }
+
+  async route(text: string, topK: number, model?: string): Promise<EngineResults['route']> {
+    const lab = this.labFor(model);
     const routed = await lab.route(text, { k: topK });
     const tokens = routed.tokens.length;
     return {
@@ -256,12 +298,12 @@ export class Engine {
       activeParams: lab.parameters(topK).active,
       // Each token attends to at most one context of text before it (longer text is read in windows).
       flopsPerToken: lab.flopsPerToken(topK, Math.min(tokens, lab.config.max_position_embeddings)).total,
-      memory: this.memory(),
+      memory: this.memory(model),
     };
   }
 
   async generate(request: EngineRequests['generate'], context: RequestContext): Promise<EngineResults['generate']> {
-    const { lab } = this.requireModel();
+    const lab = this.labFor(request.model);
     let count = 0;
     let text = '';
     let prefillMs = 0;
@@ -299,14 +341,14 @@ export class Engine {
       text,
       tokens: count,
       timings: { prefillMs, msPerToken, tokensPerSecond: msPerToken > 0 ? 1000 / msPerToken : 0 },
-      memory: this.memory(),
+      memory: this.memory(request.model),
       cancelled,
     };
   }
 
   /** Mean next-token loss of `text` for each K: how much quality routing to fewer experts costs. */
-  async heldOutLoss(text: string, topKs: number[], context: RequestContext): Promise<LossPoint[]> {
-    const { lab } = this.requireModel();
+  async heldOutLoss(text: string, topKs: number[], context: RequestContext, model?: string): Promise<LossPoint[]> {
+    const lab = this.labFor(model);
     const points = await lab.heldOutLoss(text, topKs, {
       signal: {
         get aborted() {
@@ -345,7 +387,8 @@ export class Engine {
     });
   }
 
-  memory(): MemoryReport {
+  memory(model?: string): MemoryReport {
+    if (model !== undefined) return this.desk.lab(model).memory();
     if (this.loaded) return this.loaded.lab.memory();
     const memory = tf.memory();
     return { numTensors: memory.numTensors, numBytes: memory.numBytes, weightBytes: 0, kvCacheBytes: 0 };
