@@ -41,7 +41,15 @@ export class CellRunner {
       return false;
     }
     for (const name of compiled.names) {
-      if (!Object.prototype.hasOwnProperty.call(this.scope, name)) this.scope[name] = undefined;
+      // defineProperty, not assignment: a name the frozen prototype has (params, display) cannot be assigned.
+      if (!Object.prototype.hasOwnProperty.call(this.scope, name)) {
+        Object.defineProperty(this.scope, name, {
+          value: undefined,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
     }
     try {
       const cell = (0, eval)(compiled.code) as (scope: object) => Promise<unknown>;
