@@ -1,7 +1,7 @@
 // What a cell shows, as plain data. The guest worker turns any value into a `Shown` tree (bounded in depth
 // and length, so a cell that displays a million-element array or a cyclic object costs a few kilobytes);
 // the page renders the tree with text nodes only. No HTML from a cell ever reaches the site's DOM: a Plot
-// chart arrives as SVG text that the page shows in a script-less sandboxed frame of its own.
+// chart arrives as an SVG document, drawn in the sandbox frame, that the page shows as an image.
 
 export type Shown =
   | { kind: 'undefined' }

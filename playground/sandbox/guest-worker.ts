@@ -6,7 +6,10 @@ import { helpers } from '../lab-port/helpers.ts';
 import { CellRunner } from '../runner.ts';
 import { plotApi } from '../plot-spec.ts';
 import { DOWNLOAD_TAG, LIMITS, showError } from '../values.ts';
+import { installMemoryGuard } from './memory-guard.ts';
 import type { FromGuest, ToGuest } from './protocol.ts';
+
+installMemoryGuard(self as unknown as Record<string, unknown>);
 
 const scope = self as unknown as {
   postMessage(message: FromGuest): void;

@@ -9,6 +9,8 @@ export interface StartMessage {
   worker: string;
   plot: string;
   params: Record<string, ParamValue>;
+  /** The site's text and background colours, for charts (an SVG image cannot read the page's CSS). */
+  theme: { fg: string; bg: string };
 }
 
 export type ToGuest =

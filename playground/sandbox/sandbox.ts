@@ -35,7 +35,7 @@ addEventListener('message', function start(event) {
         document.head.append(script);
       });
       try {
-        return { kind: 'plot', ...(await renderer)(value.spec) };
+        return { kind: 'plot', ...(await renderer)(value.spec, event.data.theme) };
       } catch (error) {
         return { kind: 'error', name: 'PlotError', message: 'The chart could not be drawn: ' + error.message, line: null };
       }
@@ -132,7 +132,9 @@ export class SandboxSession {
           return;
         removeEventListener('message', onMessage);
         clearTimeout(timer);
-        const start: StartMessage = { type: 'moe-start', worker: code.worker, plot: code.plot, params };
+        const style = getComputedStyle(document.documentElement);
+        const theme = { fg: style.getPropertyValue('--fg').trim(), bg: style.getPropertyValue('--bg-raised').trim() };
+        const start: StartMessage = { type: 'moe-start', worker: code.worker, plot: code.plot, params, theme };
         frame.contentWindow?.postMessage(start, '*', labPort ? [channel.port2, labPort] : [channel.port2]);
         resolve();
       };

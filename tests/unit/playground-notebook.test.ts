@@ -133,7 +133,7 @@ describe('the share codec', () => {
   it('tells a cut-off link, a damaged one, a foreign one and an oversized one apart', () => {
     const hash = encodeShare(SAMPLE);
     for (const cut of [hash.length - 1, hash.length - 7, Math.floor(hash.length / 2)]) {
-      expect(problem(decodeShare(hash.slice(0, cut)))).toMatch(/cut off or damaged|characters a shared link never has/);
+      expect(problem(decodeShare(hash.slice(0, cut)))).toMatch(/cut off or damaged/);
     }
     expect(problem(decodeShare('nb=abc$def'))).toMatch(/characters a shared link never has/);
     expect(problem(decodeShare('section-2'))).toMatch(/no notebook/);

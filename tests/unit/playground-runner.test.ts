@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CellRunner } from '../../playground/runner.ts';
 import { compileCell } from '../../playground/transform.ts';
 import { plotApi } from '../../playground/plot-spec.ts';
+import { installMemoryGuard, MAX_ALLOCATION_BYTES } from '../../playground/sandbox/memory-guard.ts';
 import { LIMITS, show, type OutputItem, type Shown } from '../../playground/values.ts';
 
 async function run(runner: CellRunner, source: string, id: number): Promise<{ ok: boolean; out: OutputItem[] }> {
@@ -175,5 +176,25 @@ describe('Plot in the worker', () => {
     });
     expect(() => Plot.binX).toThrow(/not available in the playground/);
     expect(() => Plot.plot!({ marks: [Plot.dot!(rows, {})], x: { tickFormat: () => '' } })).toThrow(/is a function/);
+  });
+});
+
+describe('the memory guard', () => {
+  it('refuses one allocation over the bound with a sentence, and leaves smaller ones and instanceof alone', () => {
+    const scope: Record<string, unknown> = { ArrayBuffer, Uint8Array, Float64Array };
+    installMemoryGuard(scope);
+    const G = scope as unknown as {
+      ArrayBuffer: typeof ArrayBuffer;
+      Uint8Array: typeof Uint8Array;
+      Float64Array: typeof Float64Array;
+    };
+    expect(() => new G.Uint8Array(2 * 1024 ** 3)).toThrow(/2.15 GB in one array.*at most 1 GB/);
+    expect(() => new G.Float64Array(2 ** 28)).toThrow(RangeError);
+    expect(() => new G.ArrayBuffer(MAX_ALLOCATION_BYTES + 1)).toThrow(/at most 1 GB/);
+    expect(() => new G.Float64Array({ length: 2 ** 28 })).toThrow(RangeError);
+    const small = new G.Uint8Array(16);
+    expect(small).toBeInstanceOf(Uint8Array);
+    expect(small instanceof G.Uint8Array).toBe(true);
+    expect(G.Uint8Array.from([1, 2]).length).toBe(2);
   });
 });
