@@ -11,7 +11,3 @@ export function withBase(path: string): string {
 export function lessonHref(id: string): string {
   return withBase(`lessons/${id}/`);
 }
-
-export function playgroundHref(slug = ''): string {
-  return withBase(slug ? `playground/${slug}/` : 'playground/');
-}

@@ -1,7 +1,12 @@
 // What every playground page passes to its notebook app: the lessons and the pages it links to.
 import { lessonsInOrder } from './lessons';
 import { examples } from './notebooks';
-import { lessonHref, playgroundHref } from './paths';
+import { lessonHref, withBase } from './paths';
+
+/** Not in paths.ts: that module is in every page's first-load script (the search field's), and this is build-time only. */
+export function playgroundHref(slug = ''): string {
+  return withBase(slug ? `playground/${slug}/` : 'playground/');
+}
 
 export async function playgroundLinks() {
   const lessons = Object.fromEntries(
