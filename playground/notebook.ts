@@ -175,7 +175,7 @@ type FrontValue = ParamValue | Record<string, ParamValue>;
 
 /**
  * The frontmatter's small YAML subset: `key: value` lines, one level of nesting for `params:`, values that
- * are numbers, true/false, double-quoted strings (JSON escapes) or bare text; `#` starts a comment.
+ * are numbers, true/false, double-quoted strings (JSON escapes), single-quoted ones or bare text; `#` starts a comment.
  */
 function parseFrontmatter(
   lines: string[],
@@ -219,6 +219,10 @@ function scalar(raw: string): ParamValue | { problem: string } {
       return { problem: `the quoted text ${raw} has an invalid escape.` };
     }
   }
+  // YAML's single-quoted form ('' is a quote), which Prettier writes: the example notebooks are formatted by it.
+  const single = /^'((?:[^']|'')*)'(?:\s+#.*)?$/.exec(text);
+  if (single) return single[1]!.replaceAll("''", "'");
+  if (text.startsWith("'")) return { problem: `the quoted text ${raw} is not closed.` };
   if (text === 'true' || text === 'false') return text === 'true';
   if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text)) return Number(text);
   return text;

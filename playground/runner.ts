@@ -41,7 +41,16 @@ export class CellRunner {
       return false;
     }
     for (const name of compiled.names) {
-      if (!Object.prototype.hasOwnProperty.call(this.scope, name)) this.scope[name] = undefined;
+      // Defined, not assigned: a plain assignment throws when the frozen prototype has the name (a cell's own
+      // `function softmax` shadowing the helper).
+      if (!Object.prototype.hasOwnProperty.call(this.scope, name)) {
+        Object.defineProperty(this.scope, name, {
+          value: undefined,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
     }
     try {
       const cell = (0, eval)(compiled.code) as (scope: object) => Promise<unknown>;
