@@ -16,12 +16,9 @@ import { fromMarkdown, type Notebook } from '../../playground/notebook.ts';
 import { plotApi } from '../../playground/plot-spec.ts';
 import { CellRunner } from '../../playground/runner.ts';
 import { DOWNLOAD_TAG, type OutputItem } from '../../playground/values.ts';
-import { CHECKPOINTS_ON_DISK, nodeLabSources } from './lab-sources.ts';
+import { CHECKPOINTS_ON_DISK, INTENDED_ERRORS, nodeLabSources } from './lab-sources.ts';
 
 const DIR = 'notebooks';
-
-/** Cells that fail on purpose, to show what an error looks like: notebook → 1-based code cell numbers. */
-export const INTENDED_ERRORS: Record<string, number[]> = { 'playground-tour': [4] };
 
 function readNotebook(file: string): { slug: string; notebook: Notebook } {
   const parsed = fromMarkdown(readFileSync(join(DIR, file), 'utf8'));
