@@ -175,7 +175,8 @@ type FrontValue = ParamValue | Record<string, ParamValue>;
 
 /**
  * The frontmatter's small YAML subset: `key: value` lines, one level of nesting for `params:`, values that
- * are numbers, true/false, double-quoted strings (JSON escapes), single-quoted ones or bare text; `#` starts a comment.
+ * are numbers, true/false, double-quoted strings (JSON escapes), single-quoted strings ('' for a quote) or
+ * bare text; `#` starts a comment.
  */
 function parseFrontmatter(
   lines: string[],
@@ -207,6 +208,12 @@ function parseFrontmatter(
 }
 
 function scalar(raw: string): ParamValue | { problem: string } {
+  if (raw.startsWith("'")) {
+    // YAML's single quotes (Prettier writes them): no escapes but '' for a quote.
+    const match = /^'((?:[^']|'')*)'\s*(#.*)?$/.exec(raw);
+    if (!match) return { problem: `the quoted text ${raw} is not closed.` };
+    return match[1]!.replace(/''/g, "'");
+  }
   const text = raw.startsWith('"') ? raw : raw.replace(/\s+#.*$/, '').trim();
   if (text.startsWith('"')) {
     const close = closingQuote(text);
@@ -219,10 +226,8 @@ function scalar(raw: string): ParamValue | { problem: string } {
       return { problem: `the quoted text ${raw} has an invalid escape.` };
     }
   }
-  // YAML's single-quoted form ('' is a quote), which Prettier writes: the example notebooks are formatted by it.
-  const single = /^'((?:[^']|'')*)'(?:\s+#.*)?$/.exec(text);
-  if (single) return single[1]!.replaceAll("''", "'");
-  if (text.startsWith("'")) return { problem: `the quoted text ${raw} is not closed.` };
+  // As in YAML, a bare value cannot hold ": " (it would start a mapping): such text must be quoted.
+  if (/:\s/.test(text)) return { problem: `put the text ${raw} in double quotes: it contains ": ".` };
   if (text === 'true' || text === 'false') return text === 'true';
   if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text)) return Number(text);
   return text;

@@ -41,8 +41,7 @@ export class CellRunner {
       return false;
     }
     for (const name of compiled.names) {
-      // Defined, not assigned: a plain assignment throws when the frozen prototype has the name (a cell's own
-      // `function softmax` shadowing the helper).
+      // defineProperty, not assignment: a name the frozen prototype has (params, display) cannot be assigned.
       if (!Object.prototype.hasOwnProperty.call(this.scope, name)) {
         Object.defineProperty(this.scope, name, {
           value: undefined,

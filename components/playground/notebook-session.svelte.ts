@@ -5,6 +5,7 @@ import { exampleForkId, newId, putNotebook, type Origin, type SavedNotebook } fr
 import { sandboxCode } from '../../playground/sandbox/code.ts';
 import { SandboxSession, Stopped } from '../../playground/sandbox/sandbox.ts';
 import type { OutputItem } from '../../playground/values.ts';
+import type { BackendChoice } from '../backends.ts';
 
 export type CellStatus = 'idle' | 'queued' | 'running' | 'ok' | 'error' | 'stopped';
 
@@ -59,6 +60,8 @@ export class NotebookSession {
   running = $state(false);
   sessionAlive = $state(false);
   timeLimitS = $state(DEFAULT_TIME_LIMIT_S);
+  /** The backend the lab's model runs on (used when the engine starts, or switches at the next run). */
+  backend: BackendChoice = $state('auto');
   /** Called after an edit created the saved copy (the page puts its id in the URL). */
   onFirstSave: (record: SavedNotebook) => void = () => undefined;
 

@@ -1,6 +1,8 @@
 // The guest worker: runs inside the sandbox frame (an opaque origin, under the frame's CSP), so cell code
 // can reach neither the site's storage nor its DOM nor the network, and an endless loop stalls only this
 // thread until the page removes the frame. Built as its own bundle, which the page hands to the frame.
+import { connectLab } from '../lab-port/connect.ts';
+import { helpers } from '../lab-port/helpers.ts';
 import { CellRunner } from '../runner.ts';
 import { plotApi } from '../plot-spec.ts';
 import { DOWNLOAD_TAG, LIMITS, showError } from '../values.ts';
@@ -49,7 +51,16 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event) => {
   const message = event.data;
   if (message.type === 'init') {
-    runner = new CellRunner({ Plot: plotApi(), params: Object.freeze({ ...message.params }), download });
+    const labPort = event.ports[0];
+    const lab = labPort ? connectLab(labPort as unknown as Parameters<typeof connectLab>[0]) : undefined;
+    labPort?.start();
+    runner = new CellRunner({
+      ...helpers,
+      Plot: plotApi(),
+      params: Object.freeze({ ...message.params }),
+      download,
+      lab,
+    });
     runner.captureConsole(console);
     post({ type: 'ready' });
   } else if (message.type === 'run' && runner) {
