@@ -1,60 +1,40 @@
 // Every example notebook (notebooks/*.md) run end to end in Node against the real engine, through the lab
-// port as a cell sees it: its cells in order, in one scope, with its own params. What only a browser has
-// is replaced: Plot's drawing (a DOM) by the chart's description, and the download link by its bytes.
-// tests/e2e/playground-notebooks.test.ts runs the same notebooks in Chromium, charts drawn.
+// port as a cell sees it: parsed by the playground's reader, each cell run in order by the playground's own
+// CellRunner (one scope, top-level await, the last expression's value), with Plot recording charts as data as
+// it does in the sandbox's worker. Only drawing (the frame's job, a DOM) is left to the Chromium end-to-end
+// test, tests/e2e/playground-notebooks.test.ts, which runs the same notebooks in the real playground.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { parse } from 'acorn';
-import { transform } from 'esbuild';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../components/engine-client.ts';
 import { hostEngine, type Port } from '../../models/engine/host.ts';
 import type { FromEngine, ToEngine } from '../../models/engine/protocol.ts';
 import { setupNodeBackend } from '../../models/node/backend-node.ts';
 import { connectLab, helpers, serveLab, type LabSources } from '../../playground/lab-port/index.ts';
-import { CHECKPOINTS_ON_DISK, nodeLabSources } from './lab-sources.ts';
+import { fromMarkdown, type Notebook } from '../../playground/notebook.ts';
+import { plotApi } from '../../playground/plot-spec.ts';
+import { CellRunner } from '../../playground/runner.ts';
+import { DOWNLOAD_TAG, type OutputItem } from '../../playground/values.ts';
+import { CHECKPOINTS_ON_DISK, INTENDED_ERRORS, nodeLabSources } from './lab-sources.ts';
 
 const DIR = 'notebooks';
 
-interface ExampleNotebook {
-  slug: string;
-  frontmatter: { title: string; summary: string; lesson: string; params?: Record<string, string | number | boolean> };
-  cells: string[];
+function readNotebook(file: string): { slug: string; notebook: Notebook } {
+  const parsed = fromMarkdown(readFileSync(join(DIR, file), 'utf8'));
+  if (!parsed.ok) throw new Error(`${file}: ${parsed.problem}`);
+  return { slug: file.replace(/\.md$/, ''), notebook: parsed.notebook };
 }
 
-/** The contract's format: YAML frontmatter, then Markdown where each ```ts fence is a code cell. */
-function readNotebook(file: string): ExampleNotebook {
-  const text = readFileSync(join(DIR, file), 'utf8');
-  const match = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text);
-  if (!match) throw new Error(`${file} has no frontmatter.`);
-  const cells = [...match[2]!.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
-  return {
-    slug: file.replace(/\.md$/, ''),
-    frontmatter: parseYaml(match[1]!) as ExampleNotebook['frontmatter'],
-    cells,
-  };
-}
-
-/** A cell's last expression statement becomes the cell's value, as the playground shows it. */
-function lastValueShown(code: string): string {
-  const program = parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true });
-  const last = program.body.at(-1);
-  if (last?.type !== 'ExpressionStatement') return code;
-  const statement = code.slice(last.start, last.end).replace(/;\s*$/, '');
-  return `${code.slice(0, last.start)}__show((${statement}));${code.slice(last.end)}`;
-}
-
-/** Observable Plot's API as data: each mark and plot() returns what it was called with. */
-const Plot = new Proxy(
-  {},
-  { get: (_, name) => (data: unknown, options: unknown) => ({ mark: String(name), data, options }) },
-);
-
-const files = readdirSync(DIR).filter((f) => f.endsWith('.md'));
-const notebooks = files.map(readNotebook).filter((n) => n.slug !== 'playground-tour');
+const notebooks = readdirSync(DIR)
+  .filter((f) => f.endsWith('.md'))
+  .map(readNotebook);
 const lessons = readdirSync('lessons').map((f) => f.replace(/\.mdx$/, ''));
+
+/** A cell's outputs, shortened for a failure message or NOTEBOOK_DUMP. */
+function printable(items: OutputItem[]): string {
+  return JSON.stringify(items, (_, v: unknown) => (v instanceof Uint8Array ? `${v.length} bytes` : v)).slice(0, 4000);
+}
 
 let client: EngineClient;
 let sources: LabSources;
@@ -83,68 +63,49 @@ describe('example notebooks (real engine, wasm, in Node)', () => {
 
   afterAll(() => ports.forEach((port) => port.close()));
 
-  it('there are at least nine, each tied to a lesson that exists', () => {
+  it('there are at least nine examples, each tied to a lesson that exists', () => {
     expect(notebooks.length).toBeGreaterThanOrEqual(9);
-    for (const n of notebooks) {
-      expect(n.frontmatter.title, n.slug).toBeTypeOf('string');
-      expect(n.frontmatter.summary, n.slug).toBeTypeOf('string');
-      expect(lessons, n.slug).toContain(n.frontmatter.lesson);
-      expect(n.cells.length, n.slug).toBeGreaterThan(2);
+    for (const { slug, notebook } of notebooks) {
+      expect(notebook.title, slug).not.toBe('');
+      expect(notebook.summary, slug).not.toBe('');
+      expect(lessons, slug).toContain(notebook.lesson);
+      expect(notebook.cells.filter((c) => c.kind === 'code').length, slug).toBeGreaterThan(2);
     }
   });
 
-  for (const notebook of notebooks) {
-    it(`${notebook.slug}: every cell runs`, { timeout: 180_000 }, async () => {
+  for (const { slug, notebook } of notebooks) {
+    it(`${slug}: every cell runs`, { timeout: 180_000 }, async () => {
       const channel = new MessageChannel();
       ports.push(channel.port1, channel.port2);
       const session = serveLab(channel.port1, client, sources);
       const lab = connectLab(channel.port2 as unknown as Parameters<typeof connectLab>[0]);
-      const shown: unknown[] = [];
-      const scope: Record<string, unknown> = {
+      const runner = new CellRunner({
         ...helpers,
         lab,
-        params: Object.freeze({ ...notebook.frontmatter.params }),
-        Plot,
-        display: (value: unknown) => shown.push(value),
-        download: (name: string, bytes: Uint8Array) => ({ name, bytes }),
-      };
+        Plot: plotApi(),
+        params: Object.freeze({ ...notebook.params }),
+        download: (name: string, bytes: Uint8Array) => ({ [DOWNLOAD_TAG]: true, name, bytes }),
+      });
       const before = tf.memory().numTensors;
-      // One scope for all cells, as in the playground: a name a cell declares is visible in the next.
-      const body = [];
-      for (const [i, cell] of notebook.cells.entries()) {
-        body.push(`__cell(${i});\n${lastValueShown((await transform(cell, { loader: 'ts' })).code)}`);
-      }
-      let cell = -1;
-      const run = new Function(
-        ...Object.keys(scope),
-        '__cell',
-        '__show',
-        `return (async () => {\n${body.join('\n')}\n})();`,
-      ) as (...args: unknown[]) => Promise<void>;
+      const failed: number[] = [];
+      const outputs: OutputItem[][] = [];
       try {
-        await run(
-          ...Object.values(scope),
-          (i: number) => (cell = i),
-          (value: unknown) => shown.push(value),
-        );
-        // NOTEBOOK_DUMP=1 prints what the cells showed (charts left out), to read the figures the prose describes.
-        if (process.env.NOTEBOOK_DUMP) {
-          const plain = shown.filter((v) => !(typeof v === 'object' && v !== null && 'mark' in v));
-          const bytes = (_: string, v: unknown) => (v instanceof Uint8Array ? `${v.length} bytes` : v);
-          console.log(`${notebook.slug} ${JSON.stringify(plain, bytes)}\n`);
+        const code = notebook.cells.filter((c) => c.kind === 'code');
+        for (const [i, cell] of code.entries()) {
+          const items: OutputItem[] = [];
+          outputs.push(items);
+          if (!(await runner.run(cell.source, i, (item) => items.push(item)))) failed.push(i + 1);
         }
-      } catch (error) {
-        throw new Error(
-          `Cell ${cell + 1} of ${notebook.slug} failed: ${error instanceof Error ? error.message : error}`,
-          {
-            cause: error,
-          },
-        );
       } finally {
         await session.close();
       }
-      expect(shown.length, 'something is displayed').toBeGreaterThan(0);
-      expect(tf.memory().numTensors).toBe(before);
+      // NOTEBOOK_DUMP=1 prints what every cell showed, to read the figures the prose describes.
+      if (process.env.NOTEBOOK_DUMP)
+        outputs.forEach((items, i) => console.log(`${slug} cell ${i + 1}: ${printable(items)}`));
+      const expected = INTENDED_ERRORS[slug] ?? [];
+      expect(failed, failed.map((n) => `cell ${n}: ${printable(outputs[n - 1]!)}`).join('\n')).toEqual(expected);
+      expect(outputs.flat().length, 'the cells show something').toBeGreaterThan(0);
+      expect(tf.memory().numTensors, 'every tensor of the run is freed').toBe(before);
     });
   }
 });

@@ -1,7 +1,6 @@
 // Each lesson widget's "Open in the playground" links: the widget's state → the notebook's URL, read back by
 // the notebook's own declared params (notebooks/<slug>.md frontmatter) with nothing lost or refused.
 import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../../components/url-state.ts';
 import { gateSchema } from '../../components/gate-state.ts';
@@ -19,12 +18,14 @@ import {
   type PlaygroundLink,
 } from '../../components/playground-links.ts';
 import { readNotebookParams, type NotebookParams } from '../../playground/notebook-params.ts';
+import { fromMarkdown } from '../../playground/notebook.ts';
 
 function declaredParams(slug: string): NotebookParams {
   const file = `notebooks/${slug}.md`;
   expect(existsSync(file), `${file} exists`).toBe(true);
-  const frontmatter = /^---\n([\s\S]*?)\n---\n/.exec(readFileSync(file, 'utf8'))![1]!;
-  return (parseYaml(frontmatter) as { params?: NotebookParams }).params ?? {};
+  const parsed = fromMarkdown(readFileSync(file, 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.notebook.params;
 }
 
 /** What the notebook page reads from the link: the slug from the path, the params from the query. */
