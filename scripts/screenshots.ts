@@ -15,6 +15,9 @@ const PAGES = [
   'lessons/why-sparse-is-cheaper/',
   'lessons/cheaper-to-train/',
   'lessons/load-balancing/',
+  'playground/',
+  'playground/playground-tour/',
+  'playground/notebook/',
   'no-such-page/',
 ];
 const only = process.argv.slice(2);
@@ -37,6 +40,13 @@ try {
           }
           window.scrollTo(0, 0);
         });
+        // A notebook is shown after Run all, with its outputs (errors included).
+        if (await page.locator('.notebook[data-ready="true"] [data-editor-ready="true"]').count()) {
+          await page.getByRole('button', { name: 'Run all' }).click();
+          await page
+            .locator('[data-notebook-status]', { hasText: /Ran|failed|could not/ })
+            .waitFor({ timeout: 60_000 });
+        }
         await page.waitForTimeout(500);
         const name = `${path.replace(/\/$/, '').replaceAll('/', '_') || 'home'}-${width}-${colorScheme}.png`;
         await page.screenshot({ path: join(outDir, name), fullPage: true });

@@ -134,6 +134,27 @@ const lazy = readdirSync(join(DIST, '_astro'))
 console.log('\nLazy chunks (fetched only when a widget nears the screen)');
 console.table(lazy);
 
+// The playground's own chunks, by the source file each is named after: its pages load them, no lesson does.
+// The sandbox's two bundles are built as workers (not in the chunk map) and fetched as text for the frame.
+const PLAYGROUND_CHUNKS: [RegExp, string][] = [
+  [/^NotebookApp\./, 'notebook page: CodeMirror 6 editor, cells, outputs, lab port (page side)'],
+  [/^MyNotebooks\./, 'playground index: My notebooks, import'],
+  [/^notebook-files\./, 'notebook formats, export and import, IndexedDB store'],
+  [/^notebook-params\./, "an example's link parameters"],
+  [/^markdown\./, "prose renderer for a reader's own notebooks (micromark, KaTeX)"],
+  [/^guest-worker-/, "sandbox worker: sucrase, acorn, the cell runner, the lab's guest side, helpers"],
+  [/^plot-render-/, 'sandbox frame: Observable Plot, drawing charts as SVG'],
+];
+const playground = lazy.flatMap((row) => {
+  const name = row.chunk.replace(/^_astro\//, '');
+  const match = PLAYGROUND_CHUNKS.find(([pattern]) => pattern.test(name));
+  return match ? [{ chunk: row.chunk, is: match[1], raw: row.raw, gzip: row.gzip }] : [];
+});
+if (playground.length > 0) {
+  console.log('\nPlayground chunks (only the /playground/ pages fetch them)');
+  console.table(playground);
+}
+
 /** Every file under a folder of dist/, summed. */
 function folderSize(dir: string): { files: number; size: Size } {
   if (!existsSync(dir)) return { files: 0, size: ZERO };

@@ -20,6 +20,7 @@ import {
   type EngineRequests,
   type EngineResults,
   type GeneratedTokenMessage,
+  type KeptModel,
   type LayerRoutingReport,
   type LoadProgress,
   type LossPoint,
@@ -115,22 +116,22 @@ export class Engine {
       case 'load':
         return (await this.load((payload as EngineRequests['load']).checkpoint, context)) as EngineResults[T];
       case 'route': {
-        const { text, topK, capacityFactor } = payload as EngineRequests['route'];
-        return (await this.route(text, topK, capacityFactor)) as EngineResults[T];
+        const { text, topK, capacityFactor, model } = payload as EngineRequests['route'];
+        return (await this.route(text, topK, capacityFactor, model)) as EngineResults[T];
       }
       case 'generate':
         return (await this.generate(payload as EngineRequests['generate'], context)) as EngineResults[T];
       case 'heldOutLoss': {
-        const { text, topKs, capacityFactor } = payload as EngineRequests['heldOutLoss'];
-        return (await this.heldOutLoss(text, topKs, context, capacityFactor)) as EngineResults[T];
+        const { text, topKs, capacityFactor, model } = payload as EngineRequests['heldOutLoss'];
+        return (await this.heldOutLoss(text, topKs, context, capacityFactor, model)) as EngineResults[T];
       }
       case 'memory':
-        return this.memory() as EngineResults[T];
+        return this.memory((payload as EngineRequests['memory'] | undefined)?.model) as EngineResults[T];
       case 'benchmark':
         return (await this.benchmark((payload as EngineRequests['benchmark']).cases, context)) as EngineResults[T];
       case 'decodeSpeed': {
-        const { prompt, tokens, topK } = payload as EngineRequests['decodeSpeed'];
-        return (await this.requireModel().lab.decodeSpeed(prompt, { tokens, k: topK })) as EngineResults[T];
+        const { prompt, tokens, topK, model } = payload as EngineRequests['decodeSpeed'];
+        return (await this.labFor(model).decodeSpeed(prompt, { tokens, k: topK })) as EngineResults[T];
       }
       case 'loseContext':
         return (await this.loseContext(context)) as EngineResults[T];
@@ -152,6 +153,17 @@ export class Engine {
       }
       case 'analyzeRouting':
         return (await this.analyzeRouting(payload as EngineRequests['analyzeRouting'], context)) as EngineResults[T];
+      case 'keep': {
+        const { id, checkpoint } = payload as EngineRequests['keep'];
+        return (await this.keep(id, checkpoint, context)) as EngineResults[T];
+      }
+      case 'forget': {
+        const { ids } = payload as EngineRequests['forget'];
+        if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+          throw new Error('Say which kept models to free, by their ids.');
+        }
+        return { freed: this.desk.forget(ids) } as EngineResults[T];
+      }
       default:
         // Messages arrive untyped from another thread: a page built from other code may send anything.
         throw new Error(`Unknown request "${String(type)}".`);
@@ -195,9 +207,16 @@ export class Engine {
     return this.loaded;
   }
 
-  async load(source: CheckpointSource, context: RequestContext): Promise<ModelInfo> {
-    if (!this.backend) await this.init('auto');
-    this.source = source;
+  /** The kept model `id` when given, else the loaded one. */
+  private labFor(id: string | undefined): Lab {
+    return id === undefined ? this.requireModel().lab : this.desk.lab(id);
+  }
+
+  /** Downloads a checkpoint's files (through the offline cache), reporting progress. */
+  private async download(
+    source: CheckpointSource,
+    context: RequestContext,
+  ): Promise<{ files: Map<string, Uint8Array>; downloaded: number; fromCache: boolean }> {
     const names = Object.keys(source.files);
     const files = new Map<string, Uint8Array>();
     let fromCache = true;
@@ -214,7 +233,11 @@ export class Engine {
       files.set(name, body);
       context.progress({ phase: 'download', loaded: downloaded, total: 0, file: name });
     }
-    context.progress({ phase: 'verify', loaded: 0, total: 1 });
+    return { files, downloaded, fromCache };
+  }
+
+  /** Loads and verifies a checkpoint's files; a file that fails is dropped from the offline cache. */
+  private async verified(source: CheckpointSource, files: Map<string, Uint8Array>): Promise<Lab> {
     let lab: Lab;
     try {
       lab = await Lab.load(files);
@@ -230,6 +253,15 @@ export class Engine {
       lab.dispose();
       throw new Error(`The checkpoint "${source.id}" has no tokenizer.json.`);
     }
+    return lab;
+  }
+
+  async load(source: CheckpointSource, context: RequestContext): Promise<ModelInfo> {
+    if (!this.backend) await this.init('auto');
+    this.source = source;
+    const { files, downloaded, fromCache } = await this.download(source, context);
+    context.progress({ phase: 'verify', loaded: 0, total: 1 });
+    const lab = await this.verified(source, files);
     context.progress({ phase: 'convert', loaded: 0, total: 1 });
     if (this.loaded) this.loaded.lab.dispose();
     const { config } = lab;
@@ -257,8 +289,23 @@ export class Engine {
     return info;
   }
 
-  async route(text: string, topK: number, capacityFactor?: number | null): Promise<EngineResults['route']> {
-    const { lab } = this.requireModel();
+  /** Loads a checkpoint as a kept model (replacing one kept under the same id); the loaded model stays. */
+  async keep(id: string, source: CheckpointSource, context: RequestContext): Promise<KeptModel> {
+    if (typeof id !== 'string' || id === '') throw new Error('A kept model needs an id.');
+    if (!this.backend) await this.init('auto');
+    const { files, downloaded, fromCache } = await this.download(source, context);
+    const lab = await this.verified(source, files);
+    this.desk.keep(id, lab);
+    return { id, config: { ...lab.config }, notes: lab.notes, downloadBytes: downloaded, fromCache };
+  }
+
+  async route(
+    text: string,
+    topK: number,
+    capacityFactor?: number | null,
+    model?: string,
+  ): Promise<EngineResults['route']> {
+    const lab = this.labFor(model);
     const routed = await lab.route(text, { k: topK, capacityFactor });
     const tokens = routed.tokens.length;
     return {
@@ -270,12 +317,12 @@ export class Engine {
       activeParams: lab.parameters(topK).active,
       // Each token attends to at most one context of text before it (longer text is read in windows).
       flopsPerToken: lab.flopsPerToken(topK, Math.min(tokens, lab.config.max_position_embeddings)).total,
-      memory: this.memory(),
+      memory: this.memory(model),
     };
   }
 
   async generate(request: EngineRequests['generate'], context: RequestContext): Promise<EngineResults['generate']> {
-    const { lab } = this.requireModel();
+    const lab = this.labFor(request.model);
     let count = 0;
     let text = '';
     let prefillMs = 0;
@@ -313,7 +360,7 @@ export class Engine {
       text,
       tokens: count,
       timings: { prefillMs, msPerToken, tokensPerSecond: msPerToken > 0 ? 1000 / msPerToken : 0 },
-      memory: this.memory(),
+      memory: this.memory(request.model),
       cancelled,
     };
   }
@@ -324,8 +371,9 @@ export class Engine {
     topKs: number[],
     context: RequestContext,
     capacityFactor?: number | null,
+    model?: string,
   ): Promise<LossPoint[]> {
-    const { lab } = this.requireModel();
+    const lab = this.labFor(model);
     const points = await lab.heldOutLoss(text, topKs, {
       capacityFactor,
       signal: {
@@ -415,7 +463,8 @@ export class Engine {
     });
   }
 
-  memory(): MemoryReport {
+  memory(model?: string): MemoryReport {
+    if (model !== undefined) return this.desk.lab(model).memory();
     if (this.loaded) return this.loaded.lab.memory();
     const memory = tf.memory();
     return { numTensors: memory.numTensors, numBytes: memory.numBytes, weightBytes: 0, kvCacheBytes: 0 };

@@ -53,14 +53,16 @@ async function forgetFile(url: string): Promise<void> {
 
 export interface HostOptions {
   inWorker: boolean;
-  /** The wasm backend's binaries by file name → URL (the bundler decides where they are served). */
-  wasmPaths: Record<string, string>;
+  /** The wasm backend's binaries by file name → URL (the bundler decides where they are served); absent in Node, whose backend set-up finds them on disk. */
+  wasmPaths?: Record<string, string>;
+  /** How files are read (default: through Cache Storage); Node tests read them from disk. */
+  fetchFile?: Fetcher;
 }
 
 /** Serves engine requests arriving on `port`, one at a time, in arrival order. */
 export function hostEngine(port: Port, options: HostOptions): void {
-  setWasmPaths(options.wasmPaths);
-  const engine = new Engine({ inWorker: options.inWorker, fetchFile: cachedFetch, forgetFile });
+  if (options.wasmPaths) setWasmPaths(options.wasmPaths);
+  const engine = new Engine({ inWorker: options.inWorker, fetchFile: options.fetchFile ?? cachedFetch, forgetFile });
   const cancelled = new Set<number>();
   const paused = new Set<number>();
   let queue: Promise<void> = Promise.resolve();

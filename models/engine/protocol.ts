@@ -21,23 +21,28 @@ export interface GenerateRequest {
   topP: number;
   seed: number;
   maxNewTokens: number;
+  /** Generate with a kept model (see `keep`) instead of the loaded one. */
+  model?: string;
 }
 
 /** Everything a page can ask, by request type. */
 export interface EngineRequests {
   init: { backend: BackendName | 'auto' };
   load: { checkpoint: CheckpointSource };
-  /** capacityFactor: drop the choices past each expert's capacity ⌈factor · tokens · K / N⌉ (absent: dropless). */
-  route: { text: string; topK: number; capacityFactor?: number | null };
+  /**
+   * capacityFactor: drop the choices past each expert's capacity ⌈factor · tokens · K / N⌉ (absent: dropless).
+   * `model`: a kept model's id (see `keep`), instead of the loaded checkpoint.
+   */
+  route: { text: string; topK: number; capacityFactor?: number | null; model?: string };
   generate: GenerateRequest;
-  heldOutLoss: { text: string; topKs: number[]; capacityFactor?: number | null };
-  memory: Record<string, never>;
+  heldOutLoss: { text: string; topKs: number[]; capacityFactor?: number | null; model?: string };
+  memory: { model?: string };
   /** Times the MoE layer (sparse, dense-masked, equal-active dense) for each case, on the running backend. */
   benchmark: { cases: BenchCase[] };
   /** Test hook: makes the WebGL context lost, as a GPU reset or driver crash would. */
   loseContext: Record<string, never>;
   /** Benchmark hook: the bare decoding speed of the loaded model (no routing, no messages per token). */
-  decodeSpeed: { prompt: string; tokens: number; topK: number };
+  decodeSpeed: { prompt: string; tokens: number; topK: number; model?: string };
   /** Trains one model, or several interleaved step by step (a race); `pause`/`resume`/`cancel` steer it. */
   train: TrainRequest;
   /** Logits of a trained or imported model (kept in the engine by its run id) for token ids. */
@@ -48,6 +53,13 @@ export interface EngineRequests {
   exportTrained: { run: string };
   /** Reads a checkpoint zip, verifies it, keeps the model under `run`. */
   importTrained: { run: string; bytes: Uint8Array };
+  /**
+   * Loads a checkpoint and keeps it under `id` beside the loaded model (which stays): a notebook holds
+   * several models at once, each named by its session. Trained and imported models are kept the same way.
+   */
+  keep: { id: string; checkpoint: CheckpointSource };
+  /** Frees kept models (trained, imported or kept): what a notebook session does when it ends. */
+  forget: { ids: string[] };
   /** Reruns the routing analysis of the loaded model on the shipped test split (models/moe/analyze-windows.ts). */
   analyzeRouting: AnalyzeRoutingRequest;
 }
@@ -315,6 +327,19 @@ export interface EngineResults {
   exportTrained: Uint8Array;
   importTrained: ImportedCheckpoint;
   analyzeRouting: AnalyzeRoutingResult;
+  keep: KeptModel;
+  forget: { freed: number };
+}
+
+/** A checkpoint kept under an id (the `keep` request). */
+export interface KeptModel {
+  id: string;
+  /** Its config.json as the model read it. */
+  config: Record<string, unknown>;
+  /** What was verified (checksums, shapes), in sentences. */
+  notes: string[];
+  downloadBytes: number;
+  fromCache: boolean;
 }
 
 export interface BenchmarkResult {

@@ -378,13 +378,27 @@ export class TrainingDesk {
     };
   }
 
-  /** Frees kept models (all when `ids` is absent). */
-  forget(ids?: string[]): void {
+  /** Frees kept models (all when `ids` is absent); returns how many it freed. */
+  forget(ids?: string[]): number {
+    let freed = 0;
     for (const [id, kept] of this.kept) {
       if (ids && !ids.includes(id)) continue;
       kept.lab.dispose();
       this.kept.delete(id);
+      freed++;
     }
+    return freed;
+  }
+
+  /** Keeps a loaded model under `id` (replacing one kept there before). */
+  keep(id: string, lab: Lab): void {
+    this.forget([id]);
+    this.kept.set(id, { lab, tokenizerJson: lab.hasTokenizer ? lab.tokenizer.toJSON() : undefined });
+  }
+
+  /** The kept model `id`; throws a sentence when there is none. */
+  lab(id: string): Lab {
+    return this.require(id).lab;
   }
 
   private require(id: string): Kept {
