@@ -11,6 +11,7 @@ const PAGES = [
   'lessons/moe-inside-the-transformer/',
   'lessons/moe-in-your-browser/',
   'lessons/why-sparse-is-cheaper/',
+  'lessons/after-mixtral/',
   'no-such-page/',
 ];
 
