@@ -101,6 +101,39 @@ describe('the playground', () => {
     assert.deepEqual(errors, []);
   });
 
+  it('at 375 px in dark mode: nothing overflows, no serious accessibility problem, outputs shown', async () => {
+    const { page, errors } = await openPage(browser, { viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
+    await page.goto(siteUrl(TOUR));
+    await ready(page);
+    await page.getByRole('button', { name: 'Run all' }).click();
+    await page.locator('[data-notebook-status]', { hasText: /failed|Ran/ }).waitFor({ timeout: 30_000 });
+    await page.locator('img.plot-image').waitFor();
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.equal(widths[0], widths[1], 'the page scrolls sideways at 375 px');
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    assert.deepEqual(errors, []);
+  });
+
+  it('completes and explains the lab’s API in the editor, from its declarations', async () => {
+    const { page } = await openPage(browser);
+    await page.goto(siteUrl(NEW));
+    await ready(page);
+    const editor = page.locator('.cell-code .cm-content').first();
+    await editor.click();
+    await page.keyboard.type('lab.lo');
+    const list = page.locator('.cm-tooltip-autocomplete');
+    await list.waitFor();
+    assert.match((await list.textContent()) ?? '', /load/);
+    await page.keyboard.press('Escape');
+    // Hover over "lab" shows its declaration's documentation.
+    const word = page.locator('.cm-line', { hasText: 'lab.lo' }).first();
+    const box = (await word.boundingBox())!;
+    await page.mouse.move(box.x + 8, box.y + box.height / 2);
+    const hover = page.locator('.cm-tooltip-hover .api-hover');
+    await hover.waitFor();
+    assert.match((await hover.textContent()) ?? '', /lab: NotebookLab/);
+  });
+
   it('forks an example on edit, keeps the fork across a reload, and resets to the original when asked', async () => {
     const { page } = await openPage(browser);
     await page.goto(siteUrl(TOUR));
