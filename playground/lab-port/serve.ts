@@ -454,7 +454,8 @@ export function serveLab(
       await Promise.allSettled(calls.map((c) => c.done));
       models.clear();
       // Requests run in order in the engine: this comes after every cancelled one has stopped.
-      await engine.request('forget', { ids: [...owned] }).catch(() => undefined);
+      // A run that never made a model need not wake the engine (a lazily started one would load tfjs for it).
+      if (owned.size > 0) await engine.request('forget', { ids: [...owned] }).catch(() => undefined);
       port.close?.();
     },
   };

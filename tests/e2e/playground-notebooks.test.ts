@@ -12,9 +12,11 @@ const SLUGS = readdirSync('notebooks')
   .filter((f) => f.endsWith('.md'))
   .map((f) => f.slice(0, -'.md'.length));
 
-/** Waits for the notebook app to be live (the editors mount when it hydrates). */
+/** Waits for the notebook app to be live (the editors mount when it hydrates) and picks the wasm backend. */
 async function notebookReady(page: Page): Promise<void> {
   await page.locator('.cell-code .cm-content').first().waitFor({ timeout: 30_000 });
+  // The suite's figures are for WebAssembly; WebGPU here is SwiftShader, a software renderer.
+  await page.getByTestId('backend').selectOption('wasm');
 }
 
 /** Clicks `run` and waits until no code cell is queued or running; returns every code cell's status. */
@@ -65,6 +67,7 @@ describe('the example notebooks in the playground', () => {
     await page.goto(
       siteUrl(`lessons/moe-in-your-browser/?moe.checkpoint=e16-top2&moe.k=1&moe.text=${encodeURIComponent(text)}`),
     );
+    await page.locator('.router-widget').scrollIntoViewIfNeeded(); // widgets hydrate when visible
     const widget = page.locator('.router-widget[data-hydrated="true"]');
     await widget.waitFor();
     const route = widget.locator('.playground-links a[data-notebook="route-a-sentence"]');
@@ -83,6 +86,7 @@ describe('the example notebooks in the playground', () => {
 
   it('the gate widget opens its notebook with its N and K', async () => {
     await page.goto(siteUrl('lessons/moe-equation/?gate.n=5&gate.k=3'));
+    await page.locator('.gate-widget').scrollIntoViewIfNeeded();
     const link = page.locator('.gate-widget[data-hydrated="true"] .playground-links a[data-notebook="gate-by-hand"]');
     await link.waitFor();
     await link.click();
