@@ -101,6 +101,32 @@ describe('the playground', () => {
     assert.deepEqual(errors, []);
   });
 
+  it('at 375 px in dark mode: nothing overflows, no serious accessibility problem, outputs shown', async () => {
+    const { page, errors } = await openPage(browser, { viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
+    await page.goto(siteUrl(TOUR));
+    await ready(page);
+    await page.getByRole('button', { name: 'Run all' }).click();
+    await page.locator('[data-notebook-status]', { hasText: /failed|Ran/ }).waitFor({ timeout: 30_000 });
+    await page.locator('img.plot-image').waitFor();
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.equal(widths[0], widths[1], 'the page scrolls sideways at 375 px');
+    assert.deepEqual(await seriousA11yViolations(page), []);
+    assert.deepEqual(errors, []);
+  });
+
+  it('completes the lab’s API in the editor, from its declarations', async () => {
+    const { page } = await openPage(browser);
+    await page.goto(siteUrl(NEW));
+    await ready(page);
+    const editor = page.locator('.cell-code .cm-content').first();
+    await editor.click();
+    await page.keyboard.type('lab.lo');
+    const list = page.locator('.cm-tooltip-autocomplete');
+    await list.waitFor();
+    assert.match((await list.textContent()) ?? '', /load/);
+    await page.keyboard.press('Escape');
+  });
+
   it('forks an example on edit, keeps the fork across a reload, and resets to the original when asked', async () => {
     const { page } = await openPage(browser);
     await page.goto(siteUrl(TOUR));
@@ -169,13 +195,13 @@ describe('the playground', () => {
       mimeType: 'application/json',
       buffer: Buffer.from(JSON.stringify({ format: 'moe-notebook', version: 9, title: 'x', cells: [] })),
     });
-    assert.match((await page.locator('.my-notebooks [role=alert]').textContent()) ?? '', /format version 9/);
+    await page.locator('.my-notebooks [role=alert]', { hasText: /format version 9/ }).waitFor();
     await page.locator('.my-notebooks input[type=file]').setInputFiles({
       name: 'garbage.moe-notebook.json',
       mimeType: 'application/json',
       buffer: Buffer.from('\u0000\u0001 not json'),
     });
-    assert.match((await page.locator('.my-notebooks [role=alert]').textContent()) ?? '', /not valid JSON/);
+    await page.locator('.my-notebooks [role=alert]', { hasText: /not valid JSON/ }).waitFor();
     assert.equal(await page.locator('.saved li').count(), before, 'a refused file adds nothing');
     for (const file of [json, markdown]) {
       await page.goto(siteUrl('playground/'));
