@@ -8,6 +8,9 @@ import { paramCalculatorSchema, type ParamCalculatorState } from './param-calcul
 import type { RouterState } from './router-state.ts';
 import type { SparseBenchState } from './sparse-bench-state.ts';
 import type { TrainState } from './train-state.ts';
+import type { RaceState } from './race-state.ts';
+import type { BalanceState } from './balance-state.ts';
+import type { SpecialiseState } from './specialise-state.ts';
 
 export interface PlaygroundLink {
   /** The notebook's slug: notebooks/<slug>.md, served at /playground/<slug>/. */
@@ -70,6 +73,32 @@ export function trainLinks(state: TrainState): PlaygroundLink[] {
       params: { mode: state.mode, steps: state.steps, seed: state.seed },
     },
     { notebook: 'load-balancing', label: 'load balancing on and off', params: { seed: state.seed } },
+  ];
+}
+
+export function raceLinks(state: RaceState): PlaygroundLink[] {
+  return [
+    {
+      notebook: 'train-tiny-moe',
+      label: 'race in code',
+      params: { mode: 'race', steps: state.steps, seed: state.seed },
+    },
+  ];
+}
+
+export function balanceLinks(state: BalanceState): PlaygroundLink[] {
+  // α = 0 is the notebook's own "none" lane; its aux-loss lane then keeps the notebook's default coefficient.
+  const alpha: Record<string, ParamValue> = state.alpha > 0 ? { auxLossCoef: state.alpha } : {};
+  return [{ notebook: 'load-balancing', label: 'load balancing on and off', params: { steps: state.steps, ...alpha } }];
+}
+
+export function specialiseLinks(state: SpecialiseState): PlaygroundLink[] {
+  return [
+    {
+      notebook: 'experts-by-part-of-speech',
+      label: 'count word classes per expert',
+      params: { checkpoint: state.checkpoint },
+    },
   ];
 }
 

@@ -13,6 +13,13 @@ async function text(url: string): Promise<string> {
 }
 
 export function sandboxCode(): Promise<SandboxCode> {
+  // The dev server serves the bundles as ES modules with imports, which a classic worker in an opaque frame
+  // cannot resolve: say so instead of failing with a SyntaxError.
+  if (import.meta.env.DEV) {
+    return Promise.reject(
+      new Error('Cells run only in a built site: `npm start` builds it and serves it (the dev server cannot).'),
+    );
+  }
   code ??= Promise.all([text(guestWorkerUrl), text(plotRenderUrl)]).then(([worker, plot]) => ({ worker, plot }));
   code.catch(() => (code = null));
   return code;

@@ -8,12 +8,18 @@ import { paramCalculatorSchema } from '../../components/param-calculator-state.t
 import { routerSchema } from '../../components/router-state.ts';
 import { sparseBenchSchema } from '../../components/sparse-bench-state.ts';
 import { trainSchema } from '../../components/train-state.ts';
+import { raceSchema } from '../../components/race-state.ts';
+import { balanceSchema } from '../../components/balance-state.ts';
+import { specialiseSchema } from '../../components/specialise-state.ts';
 import {
+  balanceLinks,
   benchLinks,
   calculatorLinks,
   gateLinks,
   playgroundHref,
+  raceLinks,
   routerLinks,
+  specialiseLinks,
   trainLinks,
   type PlaygroundLink,
 } from '../../components/playground-links.ts';
@@ -80,5 +86,25 @@ describe('Open in the playground', () => {
     expect(open(trainLinks(train)[0]!).params).toMatchObject({ mode: 'dense', steps: 40, seed: 7 });
     roundTrips(trainLinks(train));
     roundTrips(benchLinks(defaults(sparseBenchSchema)));
+  });
+
+  it('the race, balance and specialisation widgets send theirs', () => {
+    const race = { ...defaults(raceSchema), steps: 300, seed: 4 };
+    expect(open(raceLinks(race)[0]!)).toMatchObject({
+      slug: 'train-tiny-moe',
+      params: { mode: 'race', steps: 300, seed: 4 },
+    });
+    roundTrips(raceLinks(race));
+    const balance = { ...defaults(balanceSchema), alpha: 0.05, steps: 50 };
+    expect(open(balanceLinks(balance)[0]!).params).toMatchObject({ auxLossCoef: 0.05, steps: 50 });
+    // Without the loss, the notebook's own "none" lane shows it; its aux-loss lane keeps the default α.
+    expect(balanceLinks({ ...balance, alpha: 0 })[0]!.params).toEqual({ steps: 50 });
+    roundTrips(balanceLinks(balance));
+    const spec = { ...defaults(specialiseSchema), checkpoint: 'e16-top2' };
+    expect(open(specialiseLinks(spec)[0]!)).toMatchObject({
+      slug: 'experts-by-part-of-speech',
+      params: { checkpoint: 'e16-top2' },
+    });
+    roundTrips(specialiseLinks(spec));
   });
 });
