@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launch, openPage, seriousA11yViolations, siteUrl } from './browser.ts';
 
-const PAGES = [
-  '',
-  'lessons/moe-equation/',
-  'lessons/moe-inside-the-transformer/',
-  'lessons/moe-in-your-browser/',
-  'lessons/why-sparse-is-cheaper/',
-  'lessons/after-mixtral/',
-  'no-such-page/',
-];
+// Every lesson, read from lessons/ so a new one cannot be left out of the accessibility checks.
+const LESSONS = readdirSync('lessons')
+  .filter((f) => f.endsWith('.mdx'))
+  .map((f) => `lessons/${f.replace(/\.mdx$/, '')}/`);
+const PAGES = ['', ...LESSONS, 'playground/', 'no-such-page/'];
 
 describe('the e2e build', () => {
   it("is served from its own folder, not from the reader's dist/", () => {
