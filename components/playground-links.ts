@@ -1,7 +1,6 @@
 // Which playground notebook extends each lesson widget, and the widget's state as that notebook's params
 // (playground/notebook-params.ts reads them back; the notebook's frontmatter declares them). One function per
 // widget, from its own state schema, so a link always carries what the reader is looking at.
-import { withBase } from '../site/lib/paths.ts';
 import { notebookQuery, type ParamValue } from '../playground/notebook-params.ts';
 import { gateSchema, type GateState } from './gate-state.ts';
 import { paramCalculatorSchema, type ParamCalculatorState } from './param-calculator-state.ts';
@@ -102,7 +101,11 @@ export function specialiseLinks(state: SpecialiseState): PlaygroundLink[] {
   ];
 }
 
-/** The link's address: `/playground/<slug>/?name=value…`, under the site's base path. */
+/**
+ * The link's address, `../../playground/<slug>/?name=value…`: widgets live on lesson pages (`lessons/<id>/`),
+ * so the playground is two levels up under any base path. Relative, as the lessons' own links are, so a widget's
+ * chunk does not pull the site's base-path module out of every page's first-load script.
+ */
 export function playgroundHref(link: PlaygroundLink): string {
-  return `${withBase(`playground/${link.notebook}/`)}${notebookQuery(link.params)}`;
+  return `../../playground/${link.notebook}/${notebookQuery(link.params)}`;
 }

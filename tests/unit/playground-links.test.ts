@@ -36,8 +36,9 @@ function declaredParams(slug: string): NotebookParams {
 
 /** What the notebook page reads from the link: the slug from the path, the params from the query. */
 function open(link: PlaygroundLink): { slug: string; params: NotebookParams; notices: string[] } {
-  const url = new URL(playgroundHref(link), 'https://example.org');
-  const slug = /\/playground\/([^/]+)\/$/.exec(url.pathname)![1]!;
+  // From a lesson page under a base path, where every widget sits.
+  const url = new URL(playgroundHref(link), 'https://example.org/moe-lab/lessons/moe-equation/');
+  const slug = /^\/moe-lab\/playground\/([^/]+)\/$/.exec(url.pathname)![1]!;
   return { slug, ...readNotebookParams(declaredParams(slug), url.search) };
 }
 
