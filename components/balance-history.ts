@@ -2,7 +2,7 @@
 // each with the routing of its latest step) for the heatmap and the readouts, and every step's loss.
 // Pure functions; the widget holds the state.
 import type { TrainProgressMessage } from '../models/engine/protocol.ts';
-import { loadShares, maxLoadRatio } from '../models/moe/load-balance.ts';
+import { loadShares, maxLoadRatio, switchBalance } from '../models/moe/load-balance.ts';
 
 export interface BalanceRow {
   step: number;
@@ -24,15 +24,6 @@ export interface BalanceRun {
 }
 
 export const emptyBalanceRun = (): BalanceRun => ({ losses: [], rows: [], last: null });
-
-/**
- * N · Σᵢ fᵢ · Pᵢ for one layer (Switch Transformer eq. 4 without α, top-K as models/moe/losses.ts counts it):
- * fᵢ = rows expert i computed / tokens, so the sum is K when every expert gets the same. With drops it
- * counts the rows kept, where the loss counts the choices made.
- */
-export function switchBalance(expertTokens: readonly number[], meanProb: readonly number[], tokens: number): number {
-  return expertTokens.length * expertTokens.reduce((sum, n, i) => sum + (n / tokens) * (meanProb[i] ?? 0), 0);
-}
 
 /** The run after one message, for steps of `tokens` tokens routed to `k` experts each. */
 export function withBalanceProgress(run: BalanceRun, p: TrainProgressMessage, tokens: number, k: number): BalanceRun {

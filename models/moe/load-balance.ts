@@ -21,3 +21,12 @@ export function idleExperts(expertTokens: readonly number[], fraction = 0.1): nu
   const shares = loadShares(expertTokens);
   return shares.filter((s) => s < fraction / shares.length).length;
 }
+
+/**
+ * N · Σᵢ fᵢ · Pᵢ for one layer (Switch Transformer eq. 4 without α, top-K as losses.ts counts it):
+ * fᵢ = rows expert i computed / tokens, so the sum is K when every expert gets the same. With drops it
+ * counts the rows kept, where the loss counts the choices made.
+ */
+export function switchBalance(expertTokens: readonly number[], meanProb: readonly number[], tokens: number): number {
+  return expertTokens.length * expertTokens.reduce((sum, n, i) => sum + (n / tokens) * (meanProb[i] ?? 0), 0);
+}

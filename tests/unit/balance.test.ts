@@ -6,15 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../models/engine/engine.ts';
 import type { TrainProgressMessage } from '../../models/engine/protocol.ts';
-import { idleExperts, loadShares, maxLoadRatio } from '../../models/moe/load-balance.ts';
+import { idleExperts, loadShares, maxLoadRatio, switchBalance } from '../../models/moe/load-balance.ts';
 import { setupNodeBackend } from '../../models/node/backend-node.ts';
 import { DEFAULT_TRAIN_RUN } from '../../models/training/train-config.ts';
-import {
-  emptyBalanceRun,
-  recentImbalance,
-  switchBalance,
-  withBalanceProgress,
-} from '../../components/balance-history.ts';
+import { emptyBalanceRun, recentImbalance, withBalanceProgress } from '../../components/balance-history.ts';
 import { balanceRun } from '../../components/balance-recipe.ts';
 import { balanceSchema, type BalanceState } from '../../components/balance-state.ts';
 import { capacitySchema } from '../../components/capacity-state.ts';
